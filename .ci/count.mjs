@@ -1,0 +1,20 @@
+// Sum vitest's and Playwright's JSON reports into one line: "N passed, N failed[, N skipped]".
+import { existsSync, readFileSync } from 'node:fs';
+
+let passed = 0, failed = 0, skipped = 0;
+const unit = 'test-results/unit.json';
+const e2e = 'test-results/e2e.json';
+if (existsSync(unit)) {
+  const r = JSON.parse(readFileSync(unit, 'utf8'));
+  passed += r.numPassedTests ?? 0;
+  failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0);
+  skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+} else console.log('(no unit test report: the type check or the unit run did not finish)');
+if (existsSync(e2e)) {
+  const s = JSON.parse(readFileSync(e2e, 'utf8')).stats ?? {};
+  passed += (s.expected ?? 0) + (s.flaky ?? 0);
+  failed += s.unexpected ?? 0;
+  skipped += s.skipped ?? 0;
+} else console.log('(no e2e report: the e2e run did not happen)');
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);

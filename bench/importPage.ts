@@ -1,0 +1,125 @@
+/**
+ * Browser side of the import benchmark (bundled by bench/import.ts). Makes JPEG photos for the bench to
+ * write to disk; then, for the files chosen in its input, times
+ * the real import worker (src/lib/worker/import.worker.ts: sniff, decode, crop, resize, IndexedDB) against
+ * createImageBitmap alone on the same files, with the same number of decodes in flight, in the same run.
+ */
+import { defaultConcurrency } from '../src/lib/data/importer';
+import type { FromImportWorker, ToImportWorker } from '../src/lib/data/importProtocol';
+import { deleteDataset, newId } from '../src/lib/data/store';
+
+export interface PageResult {
+  images: number;
+  meanJpegKB: number;
+  concurrency: number;
+  decodeOnlyPerSec: number[];
+  importPerSec: number;
+  imported: number;
+  skipped: number;
+}
+
+let tile: OffscreenCanvas | null = null;
+
+/** JPEG photos `first`..`first+count-1`, base64, for the bench to write to disk like a real folder. */
+async function makeJpegs(first: number, count: number, w: number, h: number): Promise<string[]> {
+  if (!tile) {
+    // a noise tile gives the JPEGs photo-like entropy, so decoding costs what a real photo costs
+    tile = new OffscreenCanvas(256, 256);
+    const tctx = tile.getContext('2d')!;
+    const noise = tctx.createImageData(256, 256);
+    let s = 1;
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = i % 4 === 3 ? 255 : (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
+    tctx.putImageData(noise, 0, 0);
+  }
+  const canvas = new OffscreenCanvas(w, h);
+  const ctx = canvas.getContext('2d')!;
+  const out: string[] = [];
+  for (let i = first; i < first + count; i++) {
+    const g = ctx.createLinearGradient(0, 0, w, h);
+    g.addColorStop(0, `hsl(${(i * 37) % 360} 70% 45%)`);
+    g.addColorStop(1, `hsl(${(i * 37 + 140) % 360} 60% 60%)`);
+    ctx.fillStyle = g;
+    ctx.fillRect(0, 0, w, h);
+    for (let k = 0; k < 12; k++) {
+      ctx.fillStyle = `hsl(${(i * 13 + k * 29) % 360} 80% ${30 + ((k * 7) % 50)}%)`;
+      ctx.beginPath();
+      ctx.ellipse((i * 97 + k * 211) % w, (i * 53 + k * 157) % h, 60 + ((k * 41) % 300), 40 + ((k * 67) % 200), k, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    ctx.globalAlpha = 0.25;
+    ctx.fillStyle = ctx.createPattern(tile, 'repeat')!;
+    ctx.fillRect(0, 0, w, h);
+    ctx.globalAlpha = 1;
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    const url = await new Promise<string>((res) => {
+      const r = new FileReader();
+      r.onload = () => res(r.result as string);
+      r.readAsDataURL(blob);
+    });
+    out.push(url.slice(url.indexOf(',') + 1));
+  }
+  return out;
+}
+
+/** The baseline: createImageBitmap alone in a worker, in order with `k` in flight, like the importer. */
+const DECODE_ONLY = `
+onmessage = async (ev) => {
+  const { files, k } = ev.data;
+  const t0 = performance.now();
+  const window = [];
+  let next = 0;
+  while (next < files.length || window.length) {
+    while (window.length < k && next < files.length) window.push(createImageBitmap(files[next++], { imageOrientation: 'from-image' }));
+    const bmp = await window.shift();
+    bmp.close();
+  }
+  postMessage((performance.now() - t0) / 1000);
+};`;
+
+async function decodeOnly(files: File[], k: number): Promise<number> {
+  const w = new Worker(URL.createObjectURL(new Blob([DECODE_ONLY], { type: 'text/javascript' })));
+  const sec = await new Promise<number>((res) => {
+    w.onmessage = (ev) => res(ev.data as number);
+    w.postMessage({ files, k });
+  });
+  w.terminate();
+  return files.length / sec;
+}
+
+async function importOnce(files: File[], size: number): Promise<{ perSec: number; imported: number; skipped: number }> {
+  const w = new Worker(new URL('../src/lib/worker/import.worker.ts', import.meta.url), { type: 'module' });
+  const id = newId('bench');
+  const t0 = performance.now();
+  const out = await new Promise<FromImportWorker>((res) => {
+    w.onmessage = (ev: MessageEvent<FromImportWorker>) => ev.data.type !== 'progress' && res(ev.data);
+    const msg: ToImportWorker = { type: 'folder', jobId: 1, id, size, seed: 1, files: files.map((file) => ({ path: `bench/${file.name}`, file })) };
+    w.postMessage(msg);
+  });
+  const sec = (performance.now() - t0) / 1000;
+  w.terminate();
+  if (out.type !== 'done') throw new Error(`import failed: ${JSON.stringify(out)}`);
+  await deleteDataset(id);
+  return { perSec: files.length / sec, imported: out.manifest.train + out.manifest.test, skipped: out.manifest.skipped.length };
+}
+
+/** Times the photos chosen in the page's file input (files on disk, as a user's folder would be). */
+async function run(opts: { size: number }): Promise<PageResult> {
+  const input = document.getElementById('files') as HTMLInputElement;
+  const files = Array.from(input.files ?? []);
+  const k = defaultConcurrency(navigator.hardwareConcurrency);
+  await decodeOnly(files.slice(0, Math.min(8, files.length)), k); // warm the decoder threads
+  const before = await decodeOnly(files, k);
+  console.log('phase:import-start');
+  const imp = await importOnce(files, opts.size);
+  console.log('phase:import-end');
+  const after = await decodeOnly(files, k);
+  return {
+    images: files.length,
+    meanJpegKB: Math.round(files.reduce((s, f) => s + f.size, 0) / files.length / 1024),
+    concurrency: k, decodeOnlyPerSec: [before, after], importPerSec: imp.perSec, imported: imp.imported, skipped: imp.skipped,
+  };
+}
+
+(globalThis as unknown as { makeJpegs: typeof makeJpegs }).makeJpegs = makeJpegs;
+(globalThis as unknown as { runImportBench: typeof run }).runImportBench = run;
+console.log('bench:ready');

@@ -1,0 +1,69 @@
+/**
+ * Headless training in Node, reusing the app's training core unchanged:
+ *   npm run train -- --preset tiny --steps 50 [--backend cpu|webgpu|auto] [--every 5] [--<config key> value]
+ * Prints one line every --every steps: step, loss and MI estimate per pair, probe accuracy, steps/s.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { validate } from '../src/lib/config';
+import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
+import { selectBackend } from '../src/lib/train/backend';
+import { TrainingRun, ceilings } from '../src/lib/train/loop';
+import type { MetricPoint } from '../src/lib/worker/protocol';
+import { parseArgs } from './args';
+import { installNodeWebGpu } from './node-gpu';
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), ['every']);
+  const backendFlag = (args.overrides.backend as string | undefined) ?? 'auto';
+  // In Node, 'auto' means: a hardware GPU through Dawn if there is one, else the CPU backend.
+  const overrides = { ...args.overrides, backend: backendFlag === 'webgl' ? 'cpu' : backendFlag };
+  const cfg = validate(overrides, args.preset ?? 'tiny');
+  const every = Number(args.extra.every ?? Math.max(1, Math.round((cfg.steps || 50) / 10)));
+  if (cfg.backend !== 'cpu') {
+    const g = await installNodeWebGpu({ allowSoftware: cfg.backend === 'webgpu' });
+    if (!g.ok) console.log(`# ${g.note}; using the CPU backend`);
+  }
+  const backend = await selectBackend(navigatorHasGpu() ? cfg.backend : 'cpu');
+  const steps = cfg.steps || 50;
+  console.log(`# InfoMax Lab headless training: backend ${backend.name} (${backend.adapter})`);
+  console.log(`# ndf ${cfg.ndf}, n_rkhs ${cfg.nRkhs}, depth ${cfg.nDepth}, batch ${cfg.batchSize}, ${cfg.imageSize}px, seed ${cfg.seed}, ${steps} steps`);
+  const c = ceilings(cfg.batchSize);
+  console.log(`# log K ceilings (nats): 1→5 ${c['1t5'].toFixed(2)}, 1→7 ${c['1t7'].toFixed(2)}, 5→5 ${c['5t5'].toFixed(2)}`);
+  const data = makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: cfg.imageSize });
+  const window: MetricPoint[] = [];
+  const run = new TrainingRun(cfg, data, { onMetrics: (pts) => window.push(...pts) });
+  console.log('  step |   L1→5   L1→7   L5→5 |   I1→5   I1→7   I5→5 (nats) | probe acc | steps/s   (means since the previous line)');
+  let printed = 0;
+  // Each line is the mean over the steps since the previous line: single small batches are noisy.
+  const flush = () => {
+    if (!window.length) return;
+    const keys = ['loss1t5', 'loss1t7', 'loss5t5', 'mi1t5', 'mi1t7', 'mi5t5', 'probeAcc'] as const;
+    const mean = Object.fromEntries(keys.map((k) => [k, window.reduce((s, p) => s + p[k], 0) / window.length])) as Record<(typeof keys)[number], number>;
+    const last = window[window.length - 1];
+    window.length = 0;
+    printed++;
+    const f = (v: number) => v.toFixed(3).padStart(6);
+    console.log(
+      `${String(last.step).padStart(6)} | ${f(mean.loss1t5)} ${f(mean.loss1t7)} ${f(mean.loss5t5)} | ${f(mean.mi1t5)} ${f(mean.mi1t7)} ${f(mean.mi5t5)}        | ${(mean.probeAcc * 100).toFixed(1).padStart(8)}% | ${last.stepsPerSec.toFixed(2)}`,
+    );
+  };
+  while (run.step < steps) {
+    await run.trainSteps(Math.min(every, steps - run.step));
+    flush();
+  }
+  const { point } = await run.evaluate();
+  console.log(
+    `# held-out: linear probe ${(point.linear * 100).toFixed(1)}% (random encoder ${(point.linearRandom * 100).toFixed(1)}%), kNN ${(point.knn * 100).toFixed(1)}% (random encoder ${(point.knnRandom * 100).toFixed(1)}%)`,
+  );
+  console.log(`# ${printed} lines, tensors alive: ${tf.memory().numTensors}`);
+  run.dispose();
+}
+
+function navigatorHasGpu(): boolean {
+  return !!(globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu;
+}
+
+main().catch((e) => {
+  console.error(`train: ${(e as Error).message}`);
+  process.exit(1);
+});

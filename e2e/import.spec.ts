@@ -1,0 +1,119 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { expect, test } from '@playwright/test';
+
+// ---- a tiny PNG encoder (RGB, 8 bit, no filtering): enough to make real, decodable photos
+
+const CRC = new Int32Array(256).map((_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+function crc32(b: Buffer): number {
+  let c = -1;
+  for (const v of b) c = CRC[(c ^ v) & 255] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+function png(w: number, h: number, pixel: (x: number, y: number) => [number, number, number]): Buffer {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) raw.set(pixel(x, y), y * (w * 3 + 1) + 1 + x * 3);
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** photos/<class>/*.png plus broken files; returns the folder and what the import should report. */
+function makeFolder(): { dir: string; count: number; classes: number; skipped: number } {
+  const dir = join(mkdtempSync(join(tmpdir(), 'infomax-import-')), 'photos');
+  const classes: Record<string, [number, number, number]> = { red: [220, 40, 30], blue: [30, 60, 220], '<i>"odd" class<i> 🙂': [40, 200, 80] };
+  let count = 0;
+  for (const [name, [r, g, b]] of Object.entries(classes)) {
+    mkdirSync(join(dir, name), { recursive: true });
+    for (let i = 0; i < 5; i++) {
+      // a gradient with a class colour, in landscape and portrait, so the centre crop has work to do
+      const [w, h] = i % 2 ? [48, 36] : [30, 44];
+      writeFileSync(join(dir, name, `img ${i}.png`), png(w, h, (x, y) => [(r + x * 2) & 255, (g + y * 3) & 255, (b + i * 10) & 255]));
+      count++;
+    }
+    writeFileSync(join(dir, name, 'same-name.png'), png(40, 40, () => [r, g, b])); // duplicate name in every class
+    count++;
+  }
+  writeFileSync(join(dir, 'red', `quote"'<i>emoji🙂.png`), png(32, 32, (x) => [x * 8, 0, 0]));
+  count++;
+  const good = png(40, 40, () => [1, 2, 3]);
+  writeFileSync(join(dir, 'blue', 'notes.txt'), 'not a picture');
+  writeFileSync(join(dir, 'blue', 'empty.png'), Buffer.alloc(0));
+  writeFileSync(join(dir, 'blue', 'truncated.png'), good.subarray(0, 60));
+  writeFileSync(join(dir, 'blue', 'one-pixel.png'), png(1, 1, () => [9, 9, 9]));
+  writeFileSync(join(dir, 'red', 'corrupt.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]));
+  return { dir, count, classes: 3, skipped: 5 };
+}
+
+test('imports a folder, survives a reload, and trains on the cached dataset', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  const folder = makeFolder();
+
+  await page.goto('/');
+  await page.getByTestId('nav-data').click();
+  await page.getByTestId('folder-input').setInputFiles(folder.dir);
+
+  const summary = page.getByTestId('dataset-summary');
+  await expect(summary).toHaveAttribute('data-count', String(folder.count));
+  await expect(summary).toHaveAttribute('data-classes', String(folder.classes));
+  await expect(summary).toHaveAttribute('data-skipped', String(folder.skipped));
+  const skipped = page.getByTestId('skipped-list');
+  await expect(skipped).toContainText('notes.txt');
+  await expect(skipped).toContainText(/empty\.png — empty file/);
+  await expect(skipped).toContainText(/one-pixel\.png — too small: 1×1 px/);
+  await expect(skipped).toContainText(/truncated\.png — corrupt or truncated PNG/);
+  await expect(skipped).toContainText(/corrupt\.jpg — corrupt or truncated JPEG/);
+  // names are text, never markup
+  const card = page.getByTestId('dataset-list').locator('[data-testid=dataset-card]').filter({ hasText: 'photos' });
+  await expect(card).toContainText('<i>"odd" class<i> 🙂');
+  expect(await page.locator('main i, [data-testid=dataset-list] i, [data-testid=dataset-summary] i').count()).toBe(0);
+  await expect(card.getByTestId('dataset-select')).toHaveText(/Selected/);
+
+  await page.reload();
+  await page.getByTestId('nav-data').click();
+  const list = page.getByTestId('dataset-list');
+  await expect(list.locator('[data-testid=dataset-card]').first()).toContainText('Embedded shapes');
+  const cached = list.locator('[data-testid=dataset-card]').filter({ hasText: 'photos' });
+  await expect(cached).toContainText(`${folder.count} images`);
+  await cached.getByTestId('dataset-select').click();
+  await expect(cached.getByTestId('dataset-select')).toHaveText(/Selected/);
+
+  if (process.env.E2E_SKIP_TRAIN !== '1') {
+    await page.getByTestId('nav-train').click();
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => Number(await page.getByTestId('step').textContent()), { timeout: 120_000 }).toBeGreaterThan(0);
+  }
+  expect(errors).toEqual([]);
+});
+
+test('cancelling an import saves nothing and keeps earlier datasets', async ({ page }) => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'infomax-cancel-')), 'many');
+  mkdirSync(join(dir, 'a'), { recursive: true });
+  const big = png(1600, 1200, (x, y) => [x & 255, y & 255, (x ^ y) & 255]);
+  for (let i = 0; i < 500; i++) writeFileSync(join(dir, 'a', `${i}.png`), big);
+  await page.goto('/');
+  await page.getByTestId('nav-data').click();
+  await page.getByTestId('folder-input').setInputFiles(dir);
+  await expect(page.getByTestId('import-progress')).toBeVisible();
+  await page.getByTestId('import-cancel').click();
+  await expect(page.getByText(/Import cancelled; nothing was saved/)).toBeVisible();
+  await expect(page.getByTestId('dataset-list').locator('[data-testid=dataset-card]')).toHaveCount(1);
+});

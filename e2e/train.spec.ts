@@ -1,0 +1,46 @@
+import { expect, test, chromium } from '@playwright/test';
+
+test.describe('training page', () => {
+  test('loads on WebGPU, trains the tiny preset, and the MI curves get points', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto('/#preset=tiny&embedEvery=1000');
+    await expect(page.getByTestId('backend')).toHaveText(/webgpu/i);
+    await expect(page.getByTestId('train-toggle')).toBeEnabled();
+    await expect(page.getByTestId('step')).toHaveText('0');
+    await page.getByTestId('train-toggle').click();
+    await expect.poll(async () => Number(await page.getByTestId('step').textContent()), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+    await page.getByTestId('train-toggle').click();
+    await expect(page.getByTestId('run-state')).toHaveText(/paused/);
+    const chart = page.getByTestId('mi-chart');
+    await expect.poll(async () => Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
+    // The step counter stops while paused, and a single step adds exactly one.
+    const before = Number(await page.getByTestId('step').textContent());
+    await page.getByTestId('step-once').click();
+    await expect(page.getByTestId('step')).toHaveText(String(before + 1));
+    expect(errors).toEqual([]);
+  });
+
+  test('falls back to WebGL when WebGPU is unavailable, and says so', async () => {
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-features=WebGPU,Vulkan', '--disable-webgpu'],
+    });
+    try {
+      const page = await browser.newPage();
+      const base = test.info().project.use.baseURL!;
+      await page.goto(`${base}/#preset=tiny&embedEvery=1000`);
+      await expect(page.getByTestId('backend')).toHaveText(/webgl/i);
+      await expect(page.getByTestId('backend-notes')).toContainText(/WebGPU/);
+      await page.getByTestId('step-once').click();
+      await expect(page.getByTestId('step')).toHaveText('1');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  test('a bad URL hash is reported on the page and the defaults are used', async ({ page }) => {
+    await page.goto('/#ndf=banana');
+    await expect(page.getByTestId('config-error')).toContainText('ndf');
+  });
+});

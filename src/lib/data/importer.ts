@@ -1,0 +1,349 @@
+/**
+ * The import pipelines, free of DOM and worker details so they run in tests: a folder of photos
+ * (sub-folders are classes) and the CIFAR-10 / STL-10 binary releases. Images stream through a bounded
+ * window into a DatasetWriter; the manifest is written last, and a cancel or failure removes the partial
+ * dataset, so nothing half-imported ever looks complete.
+ */
+import { rngFor } from '../rng';
+import { CIFAR10_CLASSES, CIFAR_RECORD, CIFAR_SIDE, cifarLengthProblem, cifarSplit, isCifarMeta, parseCifarRecords, parseClassNames } from './cifar';
+import { SNIFF_BYTES, resizeRgb, sizeProblem, sniff } from './decode';
+import { DatasetWriter, type DatasetManifest, type SkippedFile, type Split } from './store';
+import { STL10_CLASSES, STL_RECORD, STL_SIDE, parseStlLabels, stlLengthProblem, stlRole, stlToHwc } from './stl';
+import { gunzip, isGzip, streamChunks, tarEntries, wholeRecords } from './tar';
+
+export const MAX_FILES = 100_000;
+export const DEFAULT_TEST_FRACTION = 0.1;
+
+export interface ImportProgress {
+  /** Work done and total, in `unit`s (files for a folder, bytes for binary releases). */
+  done: number;
+  total: number;
+  unit: 'files' | 'bytes';
+  imported: number;
+  skipped: number;
+}
+
+/** Cancelled by the user: the partial dataset has been removed. */
+export class ImportCancelled extends Error {
+  constructor() {
+    super('Import cancelled; nothing was saved.');
+    this.name = 'ImportCancelled';
+  }
+}
+
+/** The import produced no dataset; `skipped` says why for each file. */
+export class ImportFailed extends Error {
+  constructor(message: string, readonly skipped: SkippedFile[] = []) {
+    super(message);
+    this.name = 'ImportFailed';
+  }
+}
+
+// ---------------------------------------------------------------- folder plan
+
+export interface PlannedFile {
+  index: number;
+  path: string;
+  label: number;
+  split: Split;
+}
+export interface FolderPlan {
+  name: string;
+  classNames: string[];
+  items: PlannedFile[];
+  skipped: SkippedFile[];
+}
+
+const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+const SYSTEM_FILES = new Set(['thumbs.db', 'desktop.ini', 'icon\r']);
+
+/**
+ * Decide classes and splits from relative paths alone (before any decoding). The picked folder's own name
+ * is dropped; the first sub-folder below it is the class; files at the top level of a labelled folder are
+ * kept with label -1. Per class, a seeded ~testFraction (at least 1 when the class has 2+) is held out.
+ */
+export function planFolder(files: { path: string; size: number }[], seed: number, testFraction = DEFAULT_TEST_FRACTION): FolderPlan {
+  const skipped: SkippedFile[] = [];
+  const parts = files.map((f) => f.path.split('/').filter(Boolean));
+  const first = parts[0]?.[0];
+  const rooted = parts.length > 0 && parts.every((p) => p.length >= 2 && p[0] === first);
+  const rel = rooted ? parts.map((p) => p.slice(1)) : parts;
+  const name = rooted ? first! : 'Imported photos';
+
+  const keep: number[] = [];
+  files.forEach((f, i) => {
+    const base = rel[i][rel[i].length - 1] ?? '';
+    if (rel[i].some((seg) => seg.startsWith('.') || seg === '__MACOSX') || SYSTEM_FILES.has(base.toLowerCase())) {
+      skipped.push({ name: f.path, reason: 'hidden or system file' });
+    } else if (f.size === 0) {
+      skipped.push({ name: f.path, reason: 'empty file (0 bytes)' });
+    } else if (keep.length >= MAX_FILES) {
+      skipped.push({ name: f.path, reason: `over the limit of ${MAX_FILES.toLocaleString('en')} files in one import` });
+    } else keep.push(i);
+  });
+  keep.sort((a, b) => natural.compare(files[a].path, files[b].path) || (files[a].path < files[b].path ? -1 : 1));
+
+  const labeled = keep.some((i) => rel[i].length >= 2);
+  const classNames = labeled ? [...new Set(keep.filter((i) => rel[i].length >= 2).map((i) => rel[i][0]))].sort(natural.compare) : [];
+  const classOf = new Map(classNames.map((c, k) => [c, k]));
+  const items: PlannedFile[] = keep.map((i) => ({
+    index: i,
+    path: files[i].path,
+    label: labeled && rel[i].length >= 2 ? classOf.get(rel[i][0])! : -1,
+    split: 'train',
+  }));
+
+  const rng = rngFor(seed, 'import-split');
+  const groups = new Map<number, PlannedFile[]>();
+  for (const it of items) {
+    const g = groups.get(it.label);
+    if (g) g.push(it);
+    else groups.set(it.label, [it]);
+  }
+  for (const label of [...groups.keys()].sort((a, b) => a - b)) {
+    const g = groups.get(label)!;
+    if (g.length < 2 || testFraction <= 0) continue;
+    const nTest = Math.min(g.length - 1, Math.max(1, Math.round(g.length * testFraction)));
+    const order = rng.shuffle(Array.from(g.keys())) as number[];
+    for (let k = 0; k < nTest; k++) g[order[k]].split = 'test';
+  }
+  return { name, classNames, items, skipped };
+}
+
+// ---------------------------------------------------------------- folder import
+
+/** Decodes in flight for a machine with `cores` logical cores: the decoder saturates around there. */
+export function defaultConcurrency(cores: number | undefined): number {
+  return Math.min(8, Math.max(2, cores || 4));
+}
+
+/** Decodes one image to (size, size, 3) RGB; `shown` is its displayed size when the header gave it. */
+export type Decoder = (blob: Blob, size: number, shown?: { width: number; height: number } | null) => Promise<Uint8Array>;
+
+export interface FolderImportOptions {
+  id: string;
+  /** Defaults to the picked folder's name. */
+  name?: string;
+  size: number;
+  seed: number;
+  files: { path: string; file: Blob }[];
+  decode: Decoder;
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+  /** Decodes in flight at once: enough to keep the decoder busy, few enough to bound memory. */
+  concurrency?: number;
+  testFraction?: number;
+}
+
+/** Read, identify, size-check and decode one file; a reason instead of pixels when it cannot be used. */
+export async function prepareImage(file: Blob, size: number, decode: Decoder): Promise<{ pixels: Uint8Array } | { reason: string }> {
+  let head: Uint8Array;
+  try {
+    head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
+  } catch {
+    return { reason: 'could not be read (moved, deleted or locked during the import)' };
+  }
+  if (head.length === 0) return { reason: 'empty file (0 bytes)' };
+  const s = sniff(head);
+  if (!s) return { reason: 'not an image (content is not JPEG, PNG, WebP, GIF, BMP or AVIF)' };
+  const shown = s.width !== null && s.height !== null ? { width: s.width, height: s.height } : null;
+  if (shown) {
+    const problem = sizeProblem(shown.width, shown.height);
+    if (problem) return { reason: problem };
+  }
+  try {
+    return { pixels: await decode(file, size, shown) };
+  } catch (e) {
+    const msg = (e as Error)?.message ?? String(e);
+    if (/^too (small|large)/.test(msg)) return { reason: msg };
+    if ((e as Error)?.name === 'NotFoundError' || (e as Error)?.name === 'NotReadableError') {
+      return { reason: 'could not be read (moved, deleted or locked during the import)' };
+    }
+    return { reason: `corrupt or truncated ${s.format.toUpperCase()} (the browser could not decode it)` };
+  }
+}
+
+export async function importFolder(o: FolderImportOptions): Promise<DatasetManifest> {
+  if (o.files.length === 0) throw new ImportFailed('The folder is empty: no files were found in it or its sub-folders.');
+  const plan = planFolder(o.files.map((f) => ({ path: f.path, size: f.file.size })), o.seed, o.testFraction);
+  const writer = new DatasetWriter({ id: o.id, name: o.name?.trim() || plan.name, source: 'folder', size: o.size, classNames: plan.classNames });
+  const skipped = [...plan.skipped];
+  const total = o.files.length;
+  let done = plan.skipped.length;
+  const report = () => o.onProgress?.({ done, total, unit: 'files', imported: writer.count, skipped: skipped.length });
+  report();
+  const window: Promise<{ pixels: Uint8Array } | { reason: string }>[] = [];
+  const width = Math.max(1, o.concurrency ?? 4);
+  let next = 0;
+  try {
+    while (next < plan.items.length || window.length) {
+      // keep `width` decodes in flight, but consume them in file order so the dataset is deterministic
+      while (window.length < width && next < plan.items.length) window.push(prepareImage(o.files[plan.items[next++].index].file, o.size, o.decode));
+      const item = plan.items[next - window.length];
+      const r = await window.shift()!;
+      if (o.signal?.aborted) throw new ImportCancelled();
+      if ('pixels' in r) await writer.add(item.split, r.pixels, item.label);
+      else skipped.push({ name: item.path, reason: r.reason });
+      done++;
+      report();
+    }
+    if (writer.count === 0) throw new ImportFailed(`No images could be imported: all ${total} files were skipped.`, skipped);
+    return await writer.finish(skipped);
+  } catch (e) {
+    await Promise.allSettled(window);
+    await writer.abort();
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------- CIFAR-10 / STL-10 binary releases
+
+export interface BinaryImportOptions {
+  id: string;
+  name?: string;
+  size: number;
+  files: { name: string; file: Blob }[];
+  signal?: AbortSignal;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+const isArchiveName = (n: string) => /\.(tar|tar\.gz|tgz)$/i.test(n);
+
+export async function importBinary(o: BinaryImportOptions): Promise<DatasetManifest> {
+  const cifar = o.files.filter((f) => isArchiveName(f.name) || cifarSplit(f.name) || isCifarMeta(f.name));
+  const stl = o.files.filter((f) => stlRole(f.name));
+  const skipped: SkippedFile[] = o.files
+    .filter((f) => !cifar.includes(f) && !stl.includes(f))
+    .map((f) => ({ name: f.name, reason: 'not a file of the CIFAR-10 or STL-10 binary release' }));
+  if (cifar.length && stl.length) throw new ImportFailed('Choose the files of one dataset at a time: CIFAR-10 and STL-10 files were mixed.');
+  if (!cifar.length && !stl.length) throw new ImportFailed('No CIFAR-10 (data_batch_*.bin, test_batch.bin, .tar.gz) or STL-10 (*_X.bin) files were chosen.', skipped);
+  const isCifar = cifar.length > 0;
+  const writer = new DatasetWriter({
+    id: o.id, name: o.name?.trim() || (isCifar ? 'CIFAR-10' : 'STL-10'), source: isCifar ? 'cifar10' : 'stl10', size: o.size,
+    classNames: isCifar ? CIFAR10_CLASSES : STL10_CLASSES,
+  });
+  const total = (isCifar ? cifar : stl).reduce((s, f) => s + f.file.size, 0);
+  let done = 0;
+  const report = () => o.onProgress?.({ done, total, unit: 'bytes', imported: writer.count, skipped: skipped.length });
+  // counts input bytes as they are read, so progress is real for archives too
+  async function* counted(blob: Blob): AsyncGenerator<Uint8Array> {
+    for await (const c of streamChunks(blob.stream())) {
+      if (o.signal?.aborted) throw new ImportCancelled();
+      done += c.length;
+      yield c;
+    }
+  }
+  const addAll = async (split: Split, pixels: Uint8Array, labels: Int32Array | null, from: number) => {
+    const n = labels ? labels.length : pixels.length / (from * from * 3);
+    const px = resizeRgb(pixels, n, from, o.size);
+    const per = o.size * o.size * 3;
+    for (let i = 0; i < n; i++) await writer.add(split, px.subarray(i * per, (i + 1) * per), labels ? labels[i] : -1);
+    report();
+  };
+  try {
+    report();
+    if (isCifar) await importCifar(cifar, counted, addAll, writer, skipped);
+    else await importStl(stl, counted, addAll, skipped);
+    if (writer.count === 0) throw new ImportFailed('No images could be imported from the chosen files.', skipped);
+    return await writer.finish(skipped);
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+}
+
+type Counted = (blob: Blob) => AsyncGenerator<Uint8Array>;
+type AddAll = (split: Split, pixels: Uint8Array, labels: Int32Array | null, from: number) => Promise<void>;
+
+async function importCifar(files: { name: string; file: Blob }[], counted: Counted, addAll: AddAll, writer: DatasetWriter, skipped: SkippedFile[]): Promise<void> {
+  const onEntry = async (name: string, size: number, body: AsyncIterable<Uint8Array>) => {
+    if (isCifarMeta(name)) {
+      const chunks: Uint8Array[] = [];
+      for await (const c of body) chunks.push(c.slice());
+      const names = parseClassNames(new TextDecoder().decode(await new Blob(chunks as BlobPart[]).arrayBuffer()));
+      if (names.length === 10) writer.setClassNames(names);
+      return;
+    }
+    const split = cifarSplit(name);
+    if (!split) {
+      const role = stlRole(name);
+      if (role?.kind === 'images') skipped.push({ name, reason: 'STL-10 inside an archive is not read: extract stl10_binary.tar.gz and choose its .bin files' });
+      return;
+    }
+    const problem = cifarLengthProblem(size);
+    if (problem) {
+      skipped.push({ name, reason: problem });
+      return;
+    }
+    for await (const block of wholeRecords(body, CIFAR_RECORD, 256)) {
+      const r = parseCifarRecords(block, name);
+      await addAll(split, r.pixels, r.labels, CIFAR_SIDE);
+    }
+  };
+  for (const f of files) {
+    const head = new Uint8Array(await f.file.slice(0, 512).arrayBuffer());
+    if (isGzip(head) || isArchiveName(f.name)) {
+      try {
+        // count the compressed bytes: that is what the progress total is made of
+        const input = isGzip(head) ? streamChunks(gunzip(readableFrom(counted(f.file)))) : counted(f.file);
+        for await (const e of tarEntries(input)) if (e.type === 'file') await onEntry(e.name, e.size, e.body);
+      } catch (e) {
+        if (e instanceof ImportCancelled || (e as Error)?.name === 'StorageError') throw e;
+        skipped.push({ name: f.name, reason: `unreadable archive: ${(e as Error).message}` });
+      }
+    } else await onEntry(f.name, f.file.size, counted(f.file));
+  }
+}
+
+function readableFrom(it: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(ctrl) {
+      try {
+        const r = await it.next();
+        if (r.done) ctrl.close();
+        else ctrl.enqueue(r.value);
+      } catch (e) {
+        ctrl.error(e);
+      }
+    },
+    async cancel() {
+      await it.return(undefined);
+    },
+  });
+}
+
+async function importStl(files: { name: string; file: Blob }[], counted: Counted, addAll: AddAll, skipped: SkippedFile[]): Promise<void> {
+  const labels: Partial<Record<'train' | 'test', Int32Array>> = {};
+  for (const f of files) {
+    const role = stlRole(f.name)!;
+    if (role.kind !== 'labels') continue;
+    try {
+      labels[role.split] = parseStlLabels(new Uint8Array(await f.file.arrayBuffer()), f.name);
+    } catch (e) {
+      skipped.push({ name: f.name, reason: (e as Error).message });
+    }
+  }
+  for (const f of files) {
+    const role = stlRole(f.name)!;
+    if (role.kind !== 'images') continue;
+    const problem = stlLengthProblem(f.file.size);
+    if (problem) {
+      skipped.push({ name: f.name, reason: problem });
+      continue;
+    }
+    const n = f.file.size / STL_RECORD;
+    const split: Split = role.split === 'test' ? 'test' : 'train';
+    const y = role.split === 'unlabeled' ? undefined : labels[role.split];
+    if (y && y.length !== n) {
+      skipped.push({ name: f.name, reason: `${role.split}_y.bin has ${y.length} labels but this file has ${n} images` });
+      continue;
+    }
+    if (!y && role.split !== 'unlabeled') skipped.push({ name: `${role.split}_y.bin`, reason: `missing: ${f.name} was imported without labels` });
+    let at = 0;
+    for await (const block of wholeRecords(counted(f.file), STL_RECORD, 64)) {
+      const k = block.length / STL_RECORD;
+      await addAll(split, stlToHwc(block, f.name), y ? y.subarray(at, at + k) : null, STL_SIDE);
+      at += k;
+    }
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * The only module that touches IndexedDB (through idb-keyval). One object store, string keys by prefix:
+ *   ds:<id>:m            dataset manifest, written LAST: a dataset without one is an unfinished import
+ *   ds:<id>:c:<split>:<k> chunk k of a split: { pixels: Uint8Array, labels: Int32Array | null }
+ *   ds:<id>:t            thumbnails (a few images at the dataset size)
+ *   run:<id>:m / run:<id>:x:<k> / run:<id>:e   run meta (last), metric chunks, embedding
+ *   ck:<runId>:p -> ck:<runId>:b:<nonce>        checkpoint pointer and blob (swapped atomically)
+ *   set:<name>           small app settings
+ * Chunks keep images compact (one key per few hundred images, not one per image) and let the trainer
+ * stream a dataset without holding it all at once.
+ */
+import { createStore, del, delMany, get, getMany, promisifyRequest, set, setMany, type UseStore } from 'idb-keyval';
+import type { Dataset, ImageSet } from './dataset';
+import { imageBytes } from './dataset';
+
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+/** Images per stored chunk: 256 × 64 px × 3 = 3 MiB, small enough for one IndexedDB put. */
+export const CHUNK_IMAGES = 256;
+const METRICS_PER_CHUNK = 1000;
+
+export type Split = 'train' | 'test';
+export type DatasetSource = 'folder' | 'cifar10' | 'stl10';
+
+export interface SkippedFile {
+  name: string;
+  reason: string;
+}
+
+export interface DatasetManifest {
+  version: 1;
+  id: string;
+  name: string;
+  source: DatasetSource;
+  /** Side in pixels. */
+  size: number;
+  train: number;
+  test: number;
+  /** Empty for an unlabeled dataset. */
+  classNames: string[];
+  /** Images per class over both splits (same order as classNames). */
+  classCounts: number[];
+  createdAt: number;
+  skipped: SkippedFile[];
+  /** Stored bytes (pixels, labels, thumbnails). */
+  bytes: number;
+  chunkImages: number;
+  thumbCount: number;
+}
+
+export interface StoredChunk {
+  pixels: Uint8Array;
+  labels: Int32Array | null;
+}
+
+/** A storage error the UI can show as is. */
+export class StorageError extends Error {
+  constructor(
+    message: string,
+    readonly quota: boolean,
+  ) {
+    super(message);
+    this.name = 'StorageError';
+  }
+}
+
+let db: UseStore | null = null;
+/** Point the module at a named database (tests use a fresh one each). */
+export function useDatabase(name = 'infomax-lab'): void {
+  db = createStore(name, 'kv');
+}
+function kv(): UseStore {
+  if (!db) useDatabase();
+  return db!;
+}
+
+export function isQuotaError(e: unknown): boolean {
+  const err = e as { name?: string; message?: string; inner?: { name?: string } } | null;
+  return !!err && (err.name === 'QuotaExceededError' || /quota/i.test(err.message ?? '') || err.inner?.name === 'QuotaExceededError');
+}
+
+/** Run a write; turn a full disk into a StorageError with a message that says what to do. */
+async function guard<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isQuotaError(e)) {
+      throw new StorageError(`Browser storage is full while saving ${what}. Delete a dataset or run to free space; earlier data is intact.`, true);
+    }
+    throw new StorageError(`Could not save ${what}: ${(e as Error)?.message ?? String(e)}`, false);
+  }
+}
+
+async function keysWithPrefix(prefix: string): Promise<string[]> {
+  const range = IDBKeyRange.bound(prefix, prefix + '\uffff');
+  return kv()('readonly', (s) => promisifyRequest(s.getAllKeys(range))) as Promise<string[]>;
+}
+
+function checkId(id: string, what = 'id'): void {
+  if (!ID_PATTERN.test(id)) throw new Error(`Invalid ${what} "${id}": use 1-64 letters, digits, '_' or '-'.`);
+}
+
+/** A fresh id: time plus randomness, so two tabs importing at once never collide. */
+export function newId(prefix: string): string {
+  const rand = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(36).padStart(2, '0')).join('');
+  return `${prefix}-${Date.now().toString(36)}-${rand}`.slice(0, 64);
+}
+
+// ---------------------------------------------------------------- datasets
+
+const chunkKey = (id: string, split: Split, k: number) => `ds:${id}:c:${split}:${k}`;
+
+export interface DatasetHeader {
+  id: string;
+  name: string;
+  source: DatasetSource;
+  size: number;
+  classNames: string[];
+}
+
+/**
+ * Streams images into fixed-size chunks. Nothing is visible to listDatasets() until finish() writes the
+ * manifest; abort() (or a failed write) removes every chunk written so far.
+ */
+export class DatasetWriter {
+  readonly #h: DatasetHeader;
+  readonly #per: number;
+  readonly #buf: Record<Split, { pixels: Uint8Array; labels: Int32Array; n: number; chunks: number; total: number }>;
+  readonly #counts: number[];
+  readonly #thumbs: Uint8Array[] = [];
+  #bytes = 0;
+  #labeled: boolean;
+  #closed = false;
+
+  constructor(header: DatasetHeader, readonly thumbLimit = 8) {
+    checkId(header.id, 'dataset id');
+    if (!Number.isInteger(header.size) || header.size < 4 || header.size > 256) throw new Error(`Unsupported image size ${header.size}`);
+    this.#h = { ...header, classNames: [...header.classNames] };
+    this.#per = imageBytes(header.size);
+    this.#labeled = header.classNames.length > 0;
+    this.#counts = header.classNames.map(() => 0);
+    const mk = () => ({ pixels: new Uint8Array(CHUNK_IMAGES * this.#per), labels: new Int32Array(CHUNK_IMAGES), n: 0, chunks: 0, total: 0 });
+    this.#buf = { train: mk(), test: mk() };
+  }
+
+  get count(): number {
+    return this.#buf.train.total + this.#buf.test.total;
+  }
+
+  /** Class names may grow during an archive import (batches.meta.txt can come last). */
+  setClassNames(names: string[]): void {
+    this.#h.classNames = [...names];
+    this.#labeled = names.length > 0;
+    while (this.#counts.length < names.length) this.#counts.push(0);
+  }
+
+  /** Append one image (size×size×3 bytes) with its class (-1 unknown). */
+  async add(split: Split, pixels: Uint8Array, label: number): Promise<void> {
+    if (this.#closed) throw new Error('DatasetWriter: already finished or aborted');
+    if (pixels.length !== this.#per) throw new Error(`DatasetWriter: image has ${pixels.length} bytes, expected ${this.#per}`);
+    const b = this.#buf[split];
+    b.pixels.set(pixels, b.n * this.#per);
+    b.labels[b.n] = label;
+    b.n++;
+    b.total++;
+    if (label >= 0) {
+      while (this.#counts.length <= label) this.#counts.push(0);
+      this.#counts[label]++;
+    }
+    this.#maybeThumb(pixels, label);
+    if (b.n === CHUNK_IMAGES) await this.#flush(split);
+  }
+
+  readonly #thumbPerLabel = new Map<number, number>();
+  /** Spread thumbnails over classes, so a card shows the variety of the dataset. */
+  #maybeThumb(pixels: Uint8Array, label: number): void {
+    if (this.#thumbs.length >= this.thumbLimit) return;
+    const quota = Math.ceil(this.thumbLimit / Math.max(1, this.#h.classNames.length));
+    const have = this.#thumbPerLabel.get(label) ?? 0;
+    if (label >= 0 && have >= quota) return;
+    this.#thumbPerLabel.set(label, have + 1);
+    this.#thumbs.push(pixels.slice());
+  }
+
+  async #flush(split: Split): Promise<void> {
+    const b = this.#buf[split];
+    if (b.n === 0) return;
+    const chunk: StoredChunk = { pixels: b.pixels.slice(0, b.n * this.#per), labels: this.#labeled ? b.labels.slice(0, b.n) : null };
+    const k = b.chunks;
+    try {
+      await guard(`dataset "${this.#h.name}"`, () => set(chunkKey(this.#h.id, split, k), chunk, kv()));
+    } catch (e) {
+      await this.abort();
+      throw e;
+    }
+    b.chunks++;
+    b.n = 0;
+    this.#bytes += chunk.pixels.byteLength + (chunk.labels?.byteLength ?? 0);
+  }
+
+  async finish(skipped: SkippedFile[]): Promise<DatasetManifest> {
+    await this.#flush('train');
+    await this.#flush('test');
+    this.#closed = true;
+    const thumbs = new Uint8Array(this.#thumbs.length * this.#per);
+    this.#thumbs.forEach((t, i) => thumbs.set(t, i * this.#per));
+    const m: DatasetManifest = {
+      version: 1,
+      ...this.#h,
+      train: this.#buf.train.total,
+      test: this.#buf.test.total,
+      classCounts: this.#labeled ? this.#counts.slice(0, this.#h.classNames.length) : [],
+      createdAt: Date.now(),
+      skipped,
+      bytes: this.#bytes + thumbs.byteLength,
+      chunkImages: CHUNK_IMAGES,
+      thumbCount: this.#thumbs.length,
+    };
+    if (!this.#labeled) m.classNames = [];
+    try {
+      await guard(`dataset "${m.name}"`, async () => {
+        await set(`ds:${m.id}:t`, thumbs, kv());
+        await set(`ds:${m.id}:m`, m, kv());
+      });
+    } catch (e) {
+      await removeDatasetKeys(m.id);
+      throw e;
+    }
+    return m;
+  }
+
+  async abort(): Promise<void> {
+    this.#closed = true;
+    await removeDatasetKeys(this.#h.id);
+  }
+}
+
+async function removeDatasetKeys(id: string): Promise<void> {
+  // the manifest goes first, so a crash half-way leaves an orphan (swept later), never a broken dataset
+  await del(`ds:${id}:m`, kv());
+  await delMany(await keysWithPrefix(`ds:${id}:`), kv());
+}
+
+export async function listDatasets(): Promise<DatasetManifest[]> {
+  const mk = (await keysWithPrefix('ds:')).filter((k) => k.endsWith(':m'));
+  const all = (await getMany<DatasetManifest>(mk, kv())).filter((m): m is DatasetManifest => !!m);
+  return all.sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export async function getManifest(id: string): Promise<DatasetManifest | undefined> {
+  return get<DatasetManifest>(`ds:${id}:m`, kv());
+}
+
+export async function loadThumbnails(id: string): Promise<Uint8Array | undefined> {
+  return get<Uint8Array>(`ds:${id}:t`, kv());
+}
+
+export async function readChunk(id: string, split: Split, k: number): Promise<StoredChunk> {
+  const c = await get<StoredChunk>(chunkKey(id, split, k), kv());
+  if (!c) throw new Error(`Dataset ${id}: chunk ${split}/${k} is missing (storage was cleared?)`);
+  return c;
+}
+
+async function loadSplit(m: DatasetManifest, split: Split): Promise<ImageSet> {
+  const count = m[split];
+  const per = imageBytes(m.size);
+  const pixels = new Uint8Array(count * per);
+  const labels = m.classNames.length ? new Int32Array(count) : null;
+  const nChunks = Math.ceil(count / m.chunkImages);
+  let at = 0;
+  for (let k = 0; k < nChunks; k++) {
+    const c = await readChunk(m.id, split, k);
+    pixels.set(c.pixels, at * per);
+    if (labels && c.labels) labels.set(c.labels, at);
+    at += c.pixels.length / per;
+  }
+  if (at !== count) throw new Error(`Dataset ${m.id}: ${split} holds ${at} images, manifest says ${count}`);
+  return { size: m.size, count, pixels, labels };
+}
+
+/** The whole dataset as CPU bytes (the trainer uploads one batch at a time). */
+export async function loadDataset(id: string): Promise<Dataset> {
+  checkId(id, 'dataset id');
+  const m = await getManifest(id);
+  if (!m) throw new Error(`Dataset "${id}" is not in this browser's storage (deleted, or imported in another browser).`);
+  return { id: m.id, name: m.name, classNames: m.classNames, train: await loadSplit(m, 'train'), test: await loadSplit(m, 'test') };
+}
+
+export async function renameDataset(id: string, name: string): Promise<void> {
+  const clean = name.trim();
+  if (!clean) throw new Error('A dataset name cannot be empty.');
+  const m = await getManifest(id);
+  if (!m) throw new Error(`Dataset "${id}" not found.`);
+  await guard('the new name', () => set(`ds:${id}:m`, { ...m, name: clean.slice(0, 200) }, kv()));
+}
+
+export async function deleteDataset(id: string): Promise<void> {
+  checkId(id, 'dataset id');
+  await removeDatasetKeys(id);
+}
+
+/** Remove chunks of imports that never finished (tab closed mid-import). `active` ids are left alone. */
+export async function sweepOrphans(active: Iterable<string> = []): Promise<number> {
+  const keep = new Set(active);
+  const all = await keysWithPrefix('ds:');
+  const complete = new Set(all.filter((k) => k.endsWith(':m')).map((k) => k.split(':')[1]));
+  const orphans = all.filter((k) => {
+    const id = k.split(':')[1];
+    return !complete.has(id) && !keep.has(id);
+  });
+  if (orphans.length) await delMany(orphans, kv());
+  return orphans.length;
+}
+
+// ---------------------------------------------------------------- runs
+
+export interface RunMeta {
+  id: string;
+  name: string;
+  createdAt: number;
+  config: object;
+  datasetId: string;
+  backend: string;
+}
+export interface RunRecord extends RunMeta {
+  metrics: object[];
+  embedding?: Float32Array;
+}
+interface StoredRunMeta extends RunMeta {
+  metricChunks: number;
+  metricCount: number;
+  hasEmbedding: boolean;
+}
+
+export async function saveRun(run: RunRecord): Promise<void> {
+  checkId(run.id, 'run id');
+  const old = await get<StoredRunMeta>(`run:${run.id}:m`, kv());
+  const entries: [string, unknown][] = [];
+  const n = Math.ceil(run.metrics.length / METRICS_PER_CHUNK);
+  for (let k = 0; k < n; k++) entries.push([`run:${run.id}:x:${k}`, run.metrics.slice(k * METRICS_PER_CHUNK, (k + 1) * METRICS_PER_CHUNK)]);
+  if (run.embedding) entries.push([`run:${run.id}:e`, run.embedding]);
+  const meta: StoredRunMeta = {
+    id: run.id, name: run.name, createdAt: run.createdAt, config: run.config, datasetId: run.datasetId, backend: run.backend,
+    metricChunks: n, metricCount: run.metrics.length, hasEmbedding: !!run.embedding,
+  };
+  // one transaction: chunks and meta land together or not at all, so the previous save stays readable
+  await guard(`run "${run.name}"`, () => setMany([...entries, [`run:${run.id}:m`, meta]], kv()));
+  const stale: string[] = [];
+  for (let k = n; k < (old?.metricChunks ?? 0); k++) stale.push(`run:${run.id}:x:${k}`);
+  if (old?.hasEmbedding && !run.embedding) stale.push(`run:${run.id}:e`);
+  if (stale.length) await delMany(stale, kv());
+}
+
+function publicMeta(m: StoredRunMeta): RunMeta {
+  return { id: m.id, name: m.name, createdAt: m.createdAt, config: m.config, datasetId: m.datasetId, backend: m.backend };
+}
+
+export async function listRuns(): Promise<RunMeta[]> {
+  const mk = (await keysWithPrefix('run:')).filter((k) => k.endsWith(':m'));
+  const all = (await getMany<StoredRunMeta>(mk, kv())).filter((m): m is StoredRunMeta => !!m);
+  return all.map(publicMeta).sort((a, b) => b.createdAt - a.createdAt);
+}
+
+export async function loadRun(id: string): Promise<RunRecord | undefined> {
+  const m = await get<StoredRunMeta>(`run:${id}:m`, kv());
+  if (!m) return undefined;
+  const keys = Array.from({ length: m.metricChunks }, (_, k) => `run:${id}:x:${k}`);
+  const chunks = await getMany<object[]>(keys, kv());
+  const run: RunRecord = { ...publicMeta(m), metrics: chunks.flatMap((c) => c ?? []) };
+  if (m.hasEmbedding) run.embedding = await get<Float32Array>(`run:${id}:e`, kv());
+  return run;
+}
+
+export async function renameRun(id: string, name: string): Promise<void> {
+  const clean = name.trim();
+  if (!clean) throw new Error('A run name cannot be empty.');
+  const m = await get<StoredRunMeta>(`run:${id}:m`, kv());
+  if (!m) throw new Error(`Run "${id}" not found.`);
+  await guard('the new name', () => set(`run:${id}:m`, { ...m, name: clean.slice(0, 200) }, kv()));
+}
+
+export async function deleteRun(id: string): Promise<void> {
+  await del(`run:${id}:m`, kv());
+  await delMany(await keysWithPrefix(`run:${id}:`), kv());
+  await deleteCheckpoint(id);
+}
+
+// ---------------------------------------------------------------- checkpoints
+
+export interface CheckpointTensor {
+  shape: number[];
+  data: Float32Array;
+}
+export interface Checkpoint {
+  meta: object;
+  tensors: Record<string, CheckpointTensor>;
+}
+
+/** New blob under a fresh key, then swap the pointer, then drop the old blob: a crash never loses both. */
+export async function saveCheckpoint(runId: string, meta: object, tensors: Record<string, CheckpointTensor>): Promise<void> {
+  checkId(runId, 'run id');
+  for (const [name, t] of Object.entries(tensors)) {
+    const n = t.shape.reduce((a, b) => a * b, 1);
+    if (n !== t.data.length) throw new Error(`Checkpoint tensor "${name}": shape [${t.shape}] needs ${n} values, got ${t.data.length}`);
+  }
+  const ptrKey = `ck:${runId}:p`;
+  const old = await get<string>(ptrKey, kv());
+  const blobKey = `ck:${runId}:b:${newId('c')}`;
+  await guard('the checkpoint', () => set(blobKey, { meta, tensors } satisfies Checkpoint, kv()));
+  try {
+    await guard('the checkpoint', () => set(ptrKey, blobKey, kv()));
+  } catch (e) {
+    await del(blobKey, kv());
+    throw e;
+  }
+  if (old && old !== blobKey) await del(old, kv());
+}
+
+export async function loadCheckpoint(runId: string): Promise<Checkpoint | undefined> {
+  const ptr = await get<string>(`ck:${runId}:p`, kv());
+  return ptr ? get<Checkpoint>(ptr, kv()) : undefined;
+}
+
+export async function deleteCheckpoint(runId: string): Promise<void> {
+  await del(`ck:${runId}:p`, kv());
+  await delMany(await keysWithPrefix(`ck:${runId}:`), kv());
+}
+
+// ---------------------------------------------------------------- settings and quota
+
+export async function getSetting<T>(name: string): Promise<T | undefined> {
+  return get<T>(`set:${name}`, kv());
+}
+
+export async function setSetting(name: string, value: unknown): Promise<void> {
+  await guard(`setting "${name}"`, () => set(`set:${name}`, value, kv()));
+}
+
+/** The dataset chosen last time, if it is still stored: the app selects it again after a reload. */
+export async function lastDataset(): Promise<{ id: string; name: string } | null> {
+  const id = await getSetting<string>('lastDataset');
+  if (!id || id === 'embedded' || !ID_PATTERN.test(id)) return null;
+  const m = await getManifest(id);
+  return m ? { id: m.id, name: m.name } : null;
+}
+
+export interface StorageUsage {
+  usage: number;
+  quota: number;
+  persisted: boolean;
+}
+
+/** Usage and quota for this origin, or null where the browser does not say. Works in workers too. */
+export async function storageUsage(): Promise<StorageUsage | null> {
+  const s = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage;
+  if (!s?.estimate) return null;
+  const e = await s.estimate();
+  const persisted = s.persisted ? await s.persisted() : false;
+  return { usage: e.usage ?? 0, quota: e.quota ?? 0, persisted };
+}
+
+/** Ask the browser not to evict our data under pressure. Returns whether it agreed (null: unsupported). */
+export async function requestPersistence(): Promise<boolean | null> {
+  const s = (globalThis as { navigator?: { storage?: StorageManager } }).navigator?.storage;
+  if (!s?.persist) return null;
+  return s.persist();
+}

@@ -1,0 +1,17 @@
+/** Messages between the bounds lab page and `worker/bounds.worker.ts`. One tag, `type`, both directions. */
+import type { BackendInfo } from '../worker/protocol';
+import type { LabPoint, LabSettings } from './labSettings';
+
+export type LabBackend = 'auto' | 'webgpu' | 'webgl' | 'cpu';
+
+export type ToBounds =
+  /** Starts a fresh run (cancelling any other); points stream back every `streamEvery` steps. */
+  | { type: 'start'; runId: number; settings: LabSettings; backend: LabBackend; streamEvery: number }
+  | { type: 'batch'; runId: number; batchSize: number }
+  | { type: 'stop'; runId: number };
+
+export type FromBounds =
+  | { type: 'ready'; runId: number; backend: BackendInfo; totalSteps: number }
+  | { type: 'points'; runId: number; points: LabPoint[] }
+  | { type: 'done'; runId: number; step: number; stopped: boolean }
+  | { type: 'error'; runId: number; message: string };

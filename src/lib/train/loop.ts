@@ -1,0 +1,248 @@
+/**
+ * One training run: dataset → batches → GPU augmentation → AMDIM step, with metrics read back
+ * asynchronously in batches (no GPU→CPU stall per step), periodic evaluation on the held-out split, and
+ * the random-encoder baseline. Pure TypeScript: the worker, the Node CLI and the tests all drive this.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Config } from '../config';
+import { Rng, rngFor } from '../rng';
+import { gather, imageBytes, type Dataset } from '../data/dataset';
+import { BatchSampler } from '../data/batches';
+import { augmentPairFromBytes, drawAugParams } from '../data/augment';
+import { createTrainer } from './step';
+import { knnAccuracy } from '../embed/knn';
+import { argmaxAccuracy, fitSoftmax, softmaxAccuracy, standardise } from './evaluate';
+import type { EmbeddingSnapshot, EvalPoint, MetricPoint } from '../worker/protocol';
+
+/** Images per forward pass when encoding for evaluation. */
+const EVAL_CHUNK = 64;
+/** Training images used to fit the random-encoder baseline's linear classifier. */
+const BASELINE_TRAIN = 500;
+
+const METRIC_KEYS = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc'] as const;
+
+type Trainer = ReturnType<typeof createTrainer>;
+
+export interface RunHooks {
+  onMetrics?: (points: MetricPoint[]) => void;
+}
+
+/** log K for each pair: K = 1 + (B−1)·t² candidates per softmax. */
+export function ceilings(batch: number) {
+  return { '1t5': Math.log(1 + (batch - 1) * 25), '1t7': Math.log(1 + (batch - 1) * 49), '5t5': Math.log(1 + (batch - 1) * 25) };
+}
+
+export function nClassesOf(d: Dataset): number {
+  return Math.max(1, d.classNames.length);
+}
+
+/** The probe set: a fixed, seeded sample of the held-out split. */
+export function probeIndices(d: Dataset, size: number, seed: number): Int32Array {
+  const n = Math.min(size, d.test.count);
+  const all = Int32Array.from({ length: d.test.count }, (_, i) => i);
+  rngFor(seed, 'probe-set').shuffle(all);
+  return all.slice(0, n).sort();
+}
+
+export class TrainingRun {
+  readonly cfg: Config;
+  readonly data: Dataset;
+  readonly trainer: Trainer;
+  readonly probe: Int32Array;
+  step = 0;
+  /** Seconds spent inside trainSteps (wall clock). */
+  time = 0;
+  #sampler: BatchSampler;
+  #augRng: Rng;
+  #negRng: Rng;
+  #hooks: RunHooks;
+  #batchBytes: Uint8Array;
+  #pending: { steps: number[]; lrs: number[]; packed: tf.Tensor; t0: number; t1: number; time: number }[] = [];
+  #window: { step: number; lr: number; out: Record<string, tf.Scalar> }[] = [];
+  #lastLogTime = 0;
+  #baseline: { knn: number; linear: number } | null = null;
+
+  constructor(cfg: Config, data: Dataset, hooks: RunHooks = {}) {
+    if (data.train.size !== cfg.imageSize)
+      throw new Error(`dataset "${data.name}" has ${data.train.size}px images but config.imageSize is ${cfg.imageSize}`);
+    if (data.train.count < cfg.batchSize)
+      throw new Error(`dataset "${data.name}" has ${data.train.count} training images, fewer than config.batchSize ${cfg.batchSize}`);
+    this.cfg = cfg;
+    this.data = data;
+    this.#hooks = hooks;
+    this.trainer = createTrainer(cfg, nClassesOf(data), rngFor(cfg.seed, 'model'));
+    this.#sampler = new BatchSampler(data.train.count, cfg.batchSize, rngFor(cfg.seed, 'batches'));
+    this.#augRng = rngFor(cfg.seed, 'augment');
+    this.#negRng = rngFor(cfg.seed, 'src5');
+    this.#batchBytes = new Uint8Array(cfg.batchSize * imageBytes(cfg.imageSize));
+    this.probe = probeIndices(data, cfg.probeSize, cfg.seed);
+  }
+
+  lrAt(step: number): number {
+    return this.cfg.lr * Math.min(1, (step + 1) / Math.max(1, this.cfg.warmup));
+  }
+
+  /** One training step; its metrics join the current read-back window. */
+  #oneStep(): void {
+    const { cfg, data } = this;
+    const B = cfg.batchSize, S = cfg.imageSize;
+    const idx = this.#sampler.next();
+    gather(data.train, idx, this.#batchBytes);
+    const params = drawAugParams(cfg, B, S, this.#augRng);
+    const src5: [Int32Array, Int32Array] = [new Int32Array(B), new Int32Array(B)];
+    for (let v = 0; v < 2; v++) for (let i = 0; i < B; i++) src5[v][i] = this.#negRng.int(25);
+    let labels: tf.Tensor1D | null = null;
+    if (data.train.labels) {
+      const l = new Int32Array(B);
+      for (let i = 0; i < B; i++) l[i] = data.train.labels[idx[i]];
+      labels = tf.tensor1d(l, 'int32');
+    }
+    const [xa, xb] = augmentPairFromBytes(this.#batchBytes, B, S, params); // (B, S, S, 3) each
+    const out = this.trainer.step(xa, xb, labels, src5) as unknown as Record<string, tf.Scalar>;
+    xa.dispose();
+    xb.dispose();
+    labels?.dispose();
+    this.#window.push({ step: this.step, lr: this.lrAt(this.step), out });
+    this.step++;
+  }
+
+  /** Pack the window's scalars into one tensor and start its read-back without waiting for it. */
+  #startReadback(t0: number): void {
+    if (!this.#window.length) return;
+    const w = this.#window;
+    this.#window = [];
+    const packed = tf.tidy(() => tf.stack(w.map((e) => tf.stack(METRIC_KEYS.map((k) => e.out[k] ?? tf.scalar(0))))));
+    for (const e of w) for (const t of Object.values(e.out)) t.dispose();
+    this.#pending.push({ steps: w.map((e) => e.step), lrs: w.map((e) => e.lr), packed, t0, t1: performance.now(), time: this.time });
+  }
+
+  async #drain(keep: number): Promise<void> {
+    while (this.#pending.length > keep) {
+      const p = this.#pending.shift()!;
+      const v = (await p.packed.data()) as Float32Array; // (n, METRIC_KEYS)
+      p.packed.dispose();
+      // Rate between successive windows being queued: with at most two read-backs in flight the queueing
+      // is throttled to the GPU's pace, so this is throughput, not just the CPU's enqueue speed.
+      const since = this.#lastLogTime > 0 && this.#lastLogTime < p.t1 ? this.#lastLogTime : p.t0;
+      const sps = p.steps.length / Math.max(1e-6, (p.t1 - since) / 1000);
+      this.#lastLogTime = p.t1;
+      const points: MetricPoint[] = p.steps.map((step, r) => {
+        const pt = { step: step + 1, lr: p.lrs[r], stepsPerSec: sps, imagesPerSec: sps * this.cfg.batchSize, time: p.time } as MetricPoint;
+        METRIC_KEYS.forEach((k, c) => (pt[k] = v[r * METRIC_KEYS.length + c]));
+        return pt;
+      });
+      this.#hooks.onMetrics?.(points);
+    }
+  }
+
+  /**
+   * Train `n` steps. Metrics are packed every `logEvery` steps and read back while later steps run; at
+   * most two read-backs are in flight. `shouldStop` is checked between steps (pause, cancel).
+   */
+  async trainSteps(n: number, shouldStop: () => boolean = () => false, yieldEvery = 1): Promise<number> {
+    let done = 0;
+    let windowStart = performance.now();
+    while (done < n && !shouldStop()) {
+      const t = performance.now();
+      if (!this.#window.length) windowStart = t;
+      this.#oneStep();
+      done++;
+      this.time += (performance.now() - t) / 1000;
+      if (this.#window.length >= this.cfg.logEvery) this.#startReadback(windowStart);
+      await this.#drain(2);
+      if (done % yieldEvery === 0) await new Promise((r) => setTimeout(r, 0));
+    }
+    this.#startReadback(windowStart);
+    await this.#drain(0);
+    return done;
+  }
+
+  /** Reset the steps/s clock (after a pause, so idle time is not counted). */
+  resetClock(): void {
+    this.#lastLogTime = 0;
+  }
+
+  /**
+   * r1 features (eval mode, no augmentation) of images `indices` of a split, in fixed-size chunks (eval-mode
+   * BatchNorm uses running statistics, so the chunk size does not change the result).
+   */
+  async encode(split: 'train' | 'test', indices: Int32Array, encoder: Pick<Trainer, 'encode'> = this.trainer): Promise<Float32Array> {
+    const set = this.data[split];
+    const S = this.cfg.imageSize, D = this.cfg.nRkhs;
+    const B = Math.min(EVAL_CHUNK, Math.max(this.cfg.batchSize, indices.length));
+    const out = new Float32Array(indices.length * D);
+    const chunk = new Int32Array(B);
+    const bytes = new Uint8Array(B * imageBytes(S));
+    for (let s = 0; s < indices.length; s += B) {
+      // Pad the last chunk by repeating its first index so every call has the same shape.
+      for (let k = 0; k < B; k++) chunk[k] = indices[Math.min(s + k, indices.length - 1)];
+      gather(set, chunk, bytes);
+      const f = tf.tidy(() => encoder.encode(tf.tensor4d(bytes, [B, S, S, 3], 'int32').toFloat().div(255) as tf.Tensor4D)); // (B, D)
+      const v = (await f.data()) as Float32Array;
+      f.dispose();
+      const m = Math.min(B, indices.length - s);
+      out.set(v.subarray(0, m * D), s * D);
+    }
+    return out;
+  }
+
+  /** Held-out evaluation: linear probe accuracy, kNN accuracy, the random baseline, and the embedding. */
+  async evaluate(): Promise<{ point: EvalPoint; snapshot: EmbeddingSnapshot }> {
+    const D = this.cfg.nRkhs, n = this.probe.length, C = nClassesOf(this.data);
+    const feats = await this.encode('test', this.probe);
+    const labels = this.data.test.labels ? Int32Array.from(this.probe, (i) => this.data.test.labels![i]) : null;
+    let linear = NaN, knn = NaN;
+    if (labels) {
+      const logitsT = tf.tidy(() => this.trainer.probe.logits(tf.tensor2d(feats, [n, D])));
+      linear = argmaxAccuracy((await logitsT.data()) as Float32Array, n, C, labels);
+      logitsT.dispose();
+      knn = knnAccuracy(feats, n, D, labels, 20);
+      if (!this.#baseline) this.#baseline = await this.#randomBaseline(labels);
+    }
+    const point: EvalPoint = { step: this.step, linear, knn, linearRandom: this.#baseline?.linear ?? NaN, knnRandom: this.#baseline?.knn ?? NaN };
+    return { point, snapshot: { step: this.step, n, dim: D, features: feats, labels, indices: this.probe.slice() } };
+  }
+
+  /** A freshly initialised encoder of the same shape: kNN on its probe features, and a softmax fit on its train features. */
+  async #randomBaseline(probeLabels: Int32Array): Promise<{ knn: number; linear: number }> {
+    const rand = createTrainer(this.cfg, nClassesOf(this.data), rngFor(this.cfg.seed, 'random-baseline'));
+    try {
+      const D = this.cfg.nRkhs, n = this.probe.length;
+      const feats = await this.encode('test', this.probe, rand);
+      const knn = knnAccuracy(feats, n, D, probeLabels, 20);
+      const m = Math.min(this.data.train.count, BASELINE_TRAIN);
+      const trainIdx = Int32Array.from({ length: m }, (_, i) => Math.floor((i * this.data.train.count) / m));
+      const tf_ = await this.encode('train', trainIdx, rand);
+      const trainLabels = Int32Array.from(trainIdx, (i) => this.data.train.labels![i]);
+      const stats = standardise(tf_, m, D);
+      const w = fitSoftmax(tf_, m, D, trainLabels, nClassesOf(this.data));
+      const probeCopy = feats.slice();
+      standardise(probeCopy, n, D, stats);
+      return { knn, linear: softmaxAccuracy(w, probeCopy, n, D, probeLabels, nClassesOf(this.data)) };
+    } finally {
+      rand.dispose();
+    }
+  }
+
+  /** Augmented pairs exactly as training makes them (same code path), from a separate preview stream. */
+  async previewPairs(count: number, seed = this.cfg.seed): Promise<{ a: Float32Array; b: Float32Array }> {
+    const S = this.cfg.imageSize;
+    const pick = rngFor(seed, 'preview-images');
+    const idx = Int32Array.from({ length: count }, () => pick.int(this.data.train.count));
+    const bytes = gather(this.data.train, idx);
+    const params = drawAugParams(this.cfg, count, S, rngFor(seed, 'preview'));
+    const [a, b] = augmentPairFromBytes(bytes, count, S, params);
+    const out = { a: (await a.data()) as Float32Array, b: (await b.data()) as Float32Array };
+    a.dispose();
+    b.dispose();
+    return out;
+  }
+
+  dispose(): void {
+    for (const e of this.#window) for (const t of Object.values(e.out)) t.dispose();
+    for (const p of this.#pending) p.packed.dispose();
+    this.#window = [];
+    this.#pending = [];
+    this.trainer.dispose();
+  }
+}

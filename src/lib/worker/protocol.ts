@@ -1,0 +1,88 @@
+/**
+ * Messages between the page and the training worker. One tag, `type`, both directions. Every message
+ * after `init` carries the run id; the worker drops messages for other runs, so a reset cancels cleanly.
+ */
+import type { Config } from '../config';
+
+export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'done' | 'error';
+
+export interface BackendInfo {
+  /** 'webgpu' | 'webgl' | 'cpu' */
+  name: string;
+  /** Adapter or renderer description, e.g. 'NVIDIA RTX 4070' or 'SwiftShader'. */
+  adapter: string;
+  /** Why faster backends were not used (empty when the first choice worked). */
+  notes: string[];
+}
+
+/** One logged training step, plain numbers (nats). */
+export interface MetricPoint {
+  step: number;
+  loss1t5: number;
+  loss1t7: number;
+  loss5t5: number;
+  reg: number;
+  total: number;
+  mi1t5: number;
+  mi1t7: number;
+  mi5t5: number;
+  probeLoss: number;
+  /** Online linear probe accuracy on the training batch (both views). */
+  probeAcc: number;
+  lr: number;
+  stepsPerSec: number;
+  imagesPerSec: number;
+  /** Seconds of training so far. */
+  time: number;
+}
+
+/** Evaluation on the held-out split, every `embedEvery` steps. */
+export interface EvalPoint {
+  step: number;
+  /** Online linear probe accuracy on held-out images. */
+  linear: number;
+  /** kNN accuracy (k = 20, cosine, leave-one-out) on the probe set. */
+  knn: number;
+  /** Same two numbers for a randomly initialised encoder of the same shape. */
+  linearRandom: number;
+  knnRandom: number;
+}
+
+export interface DatasetInfo {
+  id: string;
+  name: string;
+  classNames: string[];
+  trainCount: number;
+  testCount: number;
+  size: number;
+}
+
+export interface EmbeddingSnapshot {
+  step: number;
+  n: number;
+  dim: number;
+  /** (n, dim) r1 features of the probe set. */
+  features: Float32Array;
+  labels: Int32Array | null;
+  /** Index of each probe image in the held-out split. */
+  indices: Int32Array;
+}
+
+export type ToWorker =
+  | { type: 'init'; runId: number; config: Config }
+  | { type: 'start'; runId: number }
+  | { type: 'pause'; runId: number }
+  | { type: 'step'; runId: number; count: number }
+  | { type: 'preview'; runId: number; count: number }
+  | { type: 'dispose'; runId: number };
+
+export type FromWorker =
+  | { type: 'ready'; runId: number; backend: BackendInfo; dataset: DatasetInfo; ceilings: { '1t5': number; '1t7': number; '5t5': number }; params: number }
+  | { type: 'state'; runId: number; state: RunState; step: number; message?: string }
+  | { type: 'metrics'; runId: number; points: MetricPoint[] }
+  | { type: 'eval'; runId: number; point: EvalPoint }
+  | { type: 'embedding'; runId: number; snapshot: EmbeddingSnapshot }
+  /** Held-out images of the probe set, for thumbnails: (n, size, size, 3) bytes. */
+  | { type: 'thumbs'; runId: number; size: number; indices: Int32Array; pixels: Uint8Array }
+  | { type: 'preview'; runId: number; size: number; count: number; a: Float32Array; b: Float32Array }
+  | { type: 'error'; runId: number; message: string; fatal: boolean };
