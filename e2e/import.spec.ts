@@ -67,7 +67,8 @@ test('imports a folder, survives a reload, and trains on the cached dataset', as
   page.on('pageerror', (e) => errors.push(e.message));
   const folder = makeFolder();
 
-  await page.goto('/');
+  // the tiny preset (batch 4) so a software-emulated GPU trains a step in seconds
+  await page.goto('/#preset=tiny&embedEvery=1000');
   await page.getByTestId('nav-data').click();
   await page.getByTestId('folder-input').setInputFiles(folder.dir);
 

@@ -2,14 +2,16 @@ import { expect, test, chromium } from '@playwright/test';
 
 test.describe('training page', () => {
   test('loads on WebGPU, trains the tiny preset, and the MI curves get points', async ({ page }) => {
+    // Software WebGPU (SwiftShader) compiles every shader on the CPU: small data, generous time.
+    test.setTimeout(360_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto('/#preset=tiny&embedEvery=1000');
+    await page.goto('/#preset=tiny&embedEvery=1000&probeSize=16&trainCount=64&testCount=32');
     await expect(page.getByTestId('backend')).toHaveText(/webgpu/i);
     await expect(page.getByTestId('train-toggle')).toBeEnabled();
     await expect(page.getByTestId('step')).toHaveText('0');
     await page.getByTestId('train-toggle').click();
-    await expect.poll(async () => Number(await page.getByTestId('step').textContent()), { timeout: 120_000 }).toBeGreaterThanOrEqual(3);
+    await expect.poll(async () => Number(await page.getByTestId('step').textContent()), { timeout: 200_000 }).toBeGreaterThanOrEqual(3);
     await page.getByTestId('train-toggle').click();
     await expect(page.getByTestId('run-state')).toHaveText(/paused/);
     const chart = page.getByTestId('mi-chart');
@@ -19,6 +21,18 @@ test.describe('training page', () => {
     await page.getByTestId('step-once').click();
     await expect(page.getByTestId('step')).toHaveText(String(before + 1));
     expect(errors).toEqual([]);
+
+    // A lost GPU device: the backend is rebuilt and the run resumes from the last checkpoint, saying so.
+    await page.getByTestId('debug-panel').locator('summary').click();
+    await page.getByTestId('save-checkpoint').click();
+    await expect(page.getByTestId('debug-checkpoint')).toContainText(`step ${before + 1}`);
+    await page.evaluate(() => (window as unknown as { __infomax: { debug(a: string): void } }).__infomax.debug('lose-device'));
+    await expect(page.getByTestId('notice')).toContainText(`GPU device was lost`);
+    await expect(page.getByTestId('notice')).toContainText(`checkpoint at step ${before + 1}`);
+    await expect(page.getByTestId('step')).toHaveText(String(before + 1));
+    await expect(page.getByTestId('step-once')).toBeEnabled();
+    await page.getByTestId('step-once').click();
+    await expect(page.getByTestId('step')).toHaveText(String(before + 2), { timeout: 120_000 });
   });
 
   test('falls back to WebGL when WebGPU is unavailable, and says so', async () => {

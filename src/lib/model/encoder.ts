@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
-import { createHead, type Head } from './heads';
+import { convKxKFast } from './fastconv';
+import { createHead } from './heads';
 import {
   ParamBank,
   batchNorm,
@@ -22,7 +23,15 @@ export interface EncoderOptions {
   nRkhs: number;
   nDepth: number;
   imageSize: 32 | 64;
+  /**
+   * 'fast' (default): k×k convolutions with matmul-shaped gradients (fastconv.ts). 'baseline': the first,
+   * straightforward tf.conv2d gradients, kept runnable so the benchmark can show the before/after.
+   */
+  impl?: Impl;
 }
+
+export type Impl = 'baseline' | 'fast';
+type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D, s: number) => tf.Tensor4D;
 
 export interface Features {
   r1: tf.Tensor4D; // (B, 1, 1, D)
@@ -55,7 +64,7 @@ export interface ResNxN {
 }
 
 /** h = conv1×1(ReLU(conv_k×k,s(x))) + shortcut(x), no ReLU after the sum; the 1×1 conv starts at zero. */
-export function createResNxN(bank: ParamBank, name: string, nIn: number, nOut: number, k: number, s: number): ResNxN {
+export function createResNxN(bank: ParamBank, name: string, nIn: number, nOut: number, k: number, s: number, conv: ConvFn = convKxK): ResNxN {
   const wk = bank.uniform(`${name}.conv1.weight`, k === 1 ? [nIn, nOut] : [k, k, nIn, nOut], heBound(k * k * nIn));
   const bk = bank.constant(`${name}.conv1.bias`, [nOut], 0);
   const w1 = bank.constant(`${name}.conv2.weight`, [nOut, nOut], 0);
@@ -70,15 +79,15 @@ export function createResNxN(bank: ParamBank, name: string, nIn: number, nOut: n
     shortcut,
     apply(x) {
       if (k === 1 && s !== 1) throw new Error(`ResNxN ${name}: a 1×1 layer must have stride 1`);
-      const a = k === 1 ? conv1x1(x, wk, bk) : tf.add(convKxK(x, wk as tf.Tensor4D, s), bk); // (B, H', W', nOut)
+      const a = k === 1 ? conv1x1(x, wk, bk) : tf.add(conv(x, wk as tf.Tensor4D, s), bk); // (B, H', W', nOut)
       return tf.add(conv1x1(tf.relu(a) as tf.Tensor4D, w1, b1), shortcut(x)); // (B, H', W', nOut)
     },
   };
 }
 
 /** One k×k strided ResNxN, then (nDepth − 1) ResNxN 1×1. */
-function createBlock(bank: ParamBank, name: string, nIn: number, nOut: number, k: number, s: number, nDepth: number): ResNxN[] {
-  const layers = [createResNxN(bank, `${name}.0`, nIn, nOut, k, s)];
+function createBlock(bank: ParamBank, name: string, nIn: number, nOut: number, k: number, s: number, nDepth: number, conv: ConvFn): ResNxN[] {
+  const layers = [createResNxN(bank, `${name}.0`, nIn, nOut, k, s, conv)];
   for (let d = 1; d < nDepth; d++) layers.push(createResNxN(bank, `${name}.${d}`, nOut, nOut, 1, 1));
   return layers;
 }
@@ -89,6 +98,7 @@ function checkOptions(o: EncoderOptions): void {
   if (!positiveInt(o.nRkhs)) throw new Error(`encoder: nRkhs must be a positive integer, got ${o.nRkhs}`);
   if (!positiveInt(o.nDepth)) throw new Error(`encoder: nDepth must be a positive integer, got ${o.nDepth}`);
   if (o.imageSize !== 32 && o.imageSize !== 64) throw new Error(`encoder: imageSize must be 32 or 64, got ${o.imageSize}`);
+  if (o.impl !== undefined && o.impl !== 'baseline' && o.impl !== 'fast') throw new Error(`encoder: impl must be 'baseline' or 'fast', got ${o.impl}`);
 }
 
 export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
@@ -97,22 +107,23 @@ export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
   const bank = new ParamBank(rng);
   const big = imageSize === 64;
   const w7 = big ? 8 * ndf : 4 * ndf; // channels of the 7×7 and 5×5 maps
+  const conv: ConvFn = (opts.impl ?? 'fast') === 'fast' ? convKxKFast : convKxK;
 
   // Stem: Conv3×3(3→ndf)+ReLU, then ResNxN 1×1.                             32 px: 30 | 64 px: 62
   const stemW = bank.uniform('stem.conv.weight', [3, 3, 3, ndf], heBound(27));
   const stemB = bank.constant('stem.conv.bias', [ndf], 0);
-  const stemRes = createResNxN(bank, 'stem.res', ndf, ndf, 1, 1);
+  const stemRes = createResNxN(bank, 'stem.res', ndf, ndf, 1, 1, conv);
   // Down to 7×7: 32 px 30→14→7; 64 px 62→30→14→7.
   const down: ResNxN[][] = big
     ? [
-        createBlock(bank, 'block1', ndf, 2 * ndf, 4, 2, nDepth),
-        createBlock(bank, 'block2', 2 * ndf, 4 * ndf, 4, 2, nDepth),
-        createBlock(bank, 'block3', 4 * ndf, 8 * ndf, 2, 2, nDepth),
+        createBlock(bank, 'block1', ndf, 2 * ndf, 4, 2, nDepth, conv),
+        createBlock(bank, 'block2', 2 * ndf, 4 * ndf, 4, 2, nDepth, conv),
+        createBlock(bank, 'block3', 4 * ndf, 8 * ndf, 2, 2, nDepth, conv),
       ]
-    : [createBlock(bank, 'block1', ndf, 2 * ndf, 4, 2, nDepth), createBlock(bank, 'block2', 2 * ndf, 4 * ndf, 2, 2, nDepth)];
-  const to5 = createBlock(bank, 'block5', w7, w7, 3, 1, nDepth); // 7 → 5
-  const to3 = createBlock(bank, 'block3x3', w7, w7, 3, 1, nDepth); // 5 → 3
-  const to1 = createResNxN(bank, 'rkhs', w7, nRkhs, 3, 1); // 3 → 1
+    : [createBlock(bank, 'block1', ndf, 2 * ndf, 4, 2, nDepth, conv), createBlock(bank, 'block2', 2 * ndf, 4 * ndf, 2, 2, nDepth, conv)];
+  const to5 = createBlock(bank, 'block5', w7, w7, 3, 1, nDepth, conv); // 7 → 5
+  const to3 = createBlock(bank, 'block3x3', w7, w7, 3, 1, nDepth, conv); // 5 → 3
+  const to1 = createResNxN(bank, 'rkhs', w7, nRkhs, 3, 1, conv); // 3 → 1
   const bn1 = createBatchNorm(bank, 'rkhs.bn', nRkhs);
   const head7 = createHead(bank, 'head7', w7, nRkhs);
   const head5 = createHead(bank, 'head5', w7, nRkhs);
@@ -132,7 +143,7 @@ export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
   const trunk = (x: tf.Tensor4D, training: boolean, stats: tf.Tensor[]) => {
     checkInput(x);
     let h = tf.mul(tf.sub(x, mean), invStd) as tf.Tensor4D; // (B, S, S, 3)
-    h = tf.relu(tf.add(convKxK(h, stemW as tf.Tensor4D, 1), stemB)) as tf.Tensor4D; // (B, S-2, S-2, ndf)
+    h = tf.relu(tf.add(conv(h, stemW as tf.Tensor4D, 1), stemB)) as tf.Tensor4D; // (B, S-2, S-2, ndf)
     h = stemRes.apply(h); // (B, S-2, S-2, ndf)
     for (const block of down) for (const layer of block) h = layer.apply(h);
     const m7 = h; // (B, 7, 7, w7)

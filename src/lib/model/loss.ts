@@ -27,7 +27,7 @@ export interface AmdimLossOptions {
   seed?: number;
 }
 
-const REG_WEIGHT = 0.05;
+export const REG_WEIGHT = 0.05;
 // Added to the self-image scores so exp() sends them to 0. Finite because some GPU shader compilers treat
 // infinities as undefined behaviour; clipped scores never come near it.
 const MASK = -1e9;
@@ -75,7 +75,7 @@ export function disposeLossCache(): void {
 }
 
 /** softplus(d) = log(1 + e^d), written so that neither large nor very negative d overflows. */
-function softplusStable(d: tf.Tensor): tf.Tensor {
+export function softplusStable(d: tf.Tensor): tf.Tensor {
   return tf.add(tf.relu(d), tf.log1p(tf.exp(tf.neg(tf.abs(d)))));
 }
 
@@ -115,7 +115,7 @@ export function sampleSrc5(rng: Rng, batch: number, locations = 25): [Int32Array
   return [a, b];
 }
 
-function checkFeatures(a: Features, b: Features): { B: number; D: number } {
+export function checkFeatures(a: Features, b: Features): { B: number; D: number } {
   const [B, , , D] = a.r1.shape;
   for (const [name, f] of [['a', a], ['b', b]] as const) {
     for (const key of ['r1', 'r5', 'r7'] as const) {
@@ -131,7 +131,7 @@ function checkFeatures(a: Features, b: Features): { B: number; D: number } {
   return { B, D };
 }
 
-function sourceIndices(src: ArrayLike<number>, B: number, T: number, which: string): tf.Tensor1D {
+export function sourceIndices(src: ArrayLike<number>, B: number, T: number, which: string): tf.Tensor1D {
   if (src.length !== B) throw new Error(`amdimLoss: src5[${which}] has ${src.length} entries, expected one per image (${B})`);
   const idx = new Int32Array(B);
   for (let i = 0; i < B; i++) {

@@ -74,3 +74,41 @@ export async function selectBackend(pref: Backend): Promise<BackendInfo> {
   }
   throw new Error('unreachable');
 }
+
+/** The WebGPU device behind the current backend, if it is WebGPU. */
+function currentDevice(): GPUDevice | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return ((tf.backend() as unknown as { device?: GPUDevice }).device ?? null) as GPUDevice | null;
+}
+
+/** Call `cb` once if the current WebGPU device is lost (driver reset, GPU removed, `destroy()`). */
+export function onDeviceLost(cb: (reason: string) => void): void {
+  currentDevice()
+    ?.lost.then((info) => cb(`${info.reason || 'unknown'}${info.message ? `: ${info.message}` : ''}`))
+    .catch(() => {});
+}
+
+/** Test hook: destroy the current WebGPU device, as a driver reset would. */
+export function loseDevice(): boolean {
+  const d = currentDevice();
+  d?.destroy();
+  return !!d;
+}
+
+/**
+ * After a lost device: drop the dead backend instance and choose again. The webgpu factory is kept and
+ * re-registered, so the next `setBackend('webgpu')` asks for a fresh adapter and device; if that fails the
+ * normal fallback order (WebGL, then CPU) applies.
+ */
+export async function rebuildBackend(pref: Backend): Promise<BackendInfo> {
+  const factory = tf.findBackendFactory('webgpu');
+  if (factory) {
+    try {
+      tf.removeBackend('webgpu');
+    } catch {
+      // disposing a backend whose device is gone may throw; the instance is dropped either way
+    }
+    tf.registerBackend('webgpu', factory, 3);
+  }
+  return selectBackend(pref);
+}

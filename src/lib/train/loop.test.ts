@@ -68,6 +68,37 @@ describe('TrainingRun (tiny preset, CPU backend)', () => {
     run.dispose();
   });
 
+  it('a run restored from a checkpoint continues exactly like the uninterrupted run', async () => {
+    const straight: MetricPoint[] = [];
+    const a = new TrainingRun(cfg, data, { onMetrics: (p) => straight.push(...p) });
+    await a.trainSteps(6);
+    a.dispose();
+
+    const first = new TrainingRun(cfg, data);
+    await first.trainSteps(3);
+    // A structured-clone round trip, as IndexedDB does.
+    const ck = structuredClone(await first.checkpoint());
+    first.dispose();
+    const resumed: MetricPoint[] = [];
+    const b = new TrainingRun(cfg, data, { onMetrics: (p) => resumed.push(...p) });
+    b.restore(ck.meta, ck.tensors);
+    expect(b.step).toBe(3);
+    expect(b.history.map((p) => p.step)).toEqual([1, 2, 3]);
+    await b.trainSteps(3);
+    expect(resumed.map((p) => p.step)).toEqual([4, 5, 6]);
+    for (let i = 0; i < 3; i++) expect(resumed[i].total).toBeCloseTo(straight[3 + i].total, 5);
+    b.dispose();
+  });
+
+  it('refuses a checkpoint of a different model shape, naming the tensor', async () => {
+    const small = new TrainingRun(cfg, data);
+    const ck = await small.checkpoint();
+    small.dispose();
+    const wide = new TrainingRun({ ...cfg, ndf: 12 }, data);
+    expect(() => wide.restore(ck.meta, ck.tensors)).toThrow(/expected \[.*\], got \[/);
+    wide.dispose();
+  });
+
   it('rejects a dataset whose image size does not match the config, naming both', () => {
     expect(() => new TrainingRun({ ...cfg, imageSize: 64 }, data)).toThrow(/32px.*imageSize is 64/);
   });

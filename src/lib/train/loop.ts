@@ -13,6 +13,23 @@ import { createTrainer } from './step';
 import { knnAccuracy } from '../embed/knn';
 import { argmaxAccuracy, fitSoftmax, softmaxAccuracy, standardise } from './evaluate';
 import type { EmbeddingSnapshot, EvalPoint, MetricPoint } from '../worker/protocol';
+import type { BatchSamplerState } from '../data/batches';
+import type { RngState } from '../rng';
+
+export interface CheckpointMeta {
+  version: 1;
+  config: Config;
+  step: number;
+  time: number;
+  adamStep: number;
+  probeAdamStep: number;
+  sampler: BatchSamplerState;
+  augRng: RngState;
+  negRng: RngState;
+  history: MetricPoint[];
+  evalHistory: EvalPoint[];
+  savedAt: number;
+}
 
 /** Images per forward pass when encoding for evaluation. */
 const EVAL_CHUNK = 64;
@@ -61,6 +78,10 @@ export class TrainingRun {
   #window: { step: number; lr: number; out: Record<string, tf.Scalar> }[] = [];
   #lastLogTime = 0;
   #baseline: { knn: number; linear: number } | null = null;
+  /** Everything logged so far, so a checkpoint carries the curves and a resumed run continues them. */
+  readonly history: MetricPoint[] = [];
+  #poison = false;
+  readonly evalHistory: EvalPoint[] = [];
 
   constructor(cfg: Config, data: Dataset, hooks: RunHooks = {}) {
     if (data.train.size !== cfg.imageSize)
@@ -97,7 +118,14 @@ export class TrainingRun {
       for (let i = 0; i < B; i++) l[i] = data.train.labels[idx[i]];
       labels = tf.tensor1d(l, 'int32');
     }
-    const [xa, xb] = augmentPairFromBytes(this.#batchBytes, B, S, params); // (B, S, S, 3) each
+    let [xa, xb] = augmentPairFromBytes(this.#batchBytes, B, S, params); // (B, S, S, 3) each
+    if (this.#poison) {
+      // Test hook: a NaN input, as a numerical blow-up would produce; it reaches the loss and the weights.
+      this.#poison = false;
+      const bad = tf.tidy(() => xa.mul(NaN)) as tf.Tensor4D;
+      xa.dispose();
+      xa = bad;
+    }
     const out = this.trainer.step(xa, xb, labels, src5) as unknown as Record<string, tf.Scalar>;
     xa.dispose();
     xb.dispose();
@@ -131,6 +159,7 @@ export class TrainingRun {
         METRIC_KEYS.forEach((k, c) => (pt[k] = v[r * METRIC_KEYS.length + c]));
         return pt;
       });
+      this.history.push(...points);
       this.#hooks.onMetrics?.(points);
     }
   }
@@ -200,6 +229,8 @@ export class TrainingRun {
       if (!this.#baseline) this.#baseline = await this.#randomBaseline(labels);
     }
     const point: EvalPoint = { step: this.step, linear, knn, linearRandom: this.#baseline?.linear ?? NaN, knnRandom: this.#baseline?.knn ?? NaN };
+    if (this.evalHistory.at(-1)?.step === point.step) this.evalHistory.pop();
+    this.evalHistory.push(point);
     return { point, snapshot: { step: this.step, n, dim: D, features: feats, labels, indices: this.probe.slice() } };
   }
 
@@ -236,6 +267,73 @@ export class TrainingRun {
     a.dispose();
     b.dispose();
     return out;
+  }
+
+  /** Test hook: make the next step's input NaN. */
+  poisonNextStep(): void {
+    this.#poison = true;
+  }
+
+  /** Every variable that defines the run, by a stable name (weights, BN statistics, optimiser moments). */
+  #stateVariables(): Record<string, tf.Variable> {
+    const t = this.trainer;
+    const out: Record<string, tf.Variable> = {};
+    for (const [k, v] of Object.entries(t.encoder.namedWeights())) out[`encoder/${k}`] = v;
+    for (const [k, v] of Object.entries(t.probe.namedWeights())) out[`probe/${k}`] = v;
+    t.optimizer.state().forEach((v, i) => (out[`adam/${i}`] = v));
+    t.probeOptimizer.state().forEach((v, i) => (out[`probe-adam/${i}`] = v));
+    return out;
+  }
+
+  /**
+   * A complete, plain-data copy of the run at the current step (call between steps, after trainSteps
+   * returned, so no read-back is pending): tensors as Float32Arrays, plus the RNG, sampler and histories.
+   */
+  async checkpoint(): Promise<{ meta: CheckpointMeta; tensors: Record<string, { shape: number[]; data: Float32Array }> }> {
+    const vars = this.#stateVariables();
+    const names = Object.keys(vars);
+    const datas = await Promise.all(names.map((n) => vars[n].data()));
+    const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
+    names.forEach((n, i) => (tensors[n] = { shape: vars[n].shape.slice(), data: Float32Array.from(datas[i] as Float32Array) }));
+    const meta: CheckpointMeta = {
+      version: 1,
+      config: { ...this.cfg },
+      step: this.step,
+      time: this.time,
+      adamStep: this.trainer.optimizer.step,
+      probeAdamStep: this.trainer.probeOptimizer.step,
+      sampler: this.#sampler.state,
+      augRng: this.#augRng.state,
+      negRng: this.#negRng.state,
+      history: this.history.slice(),
+      evalHistory: this.evalHistory.slice(),
+      savedAt: Date.now(),
+    };
+    return { meta, tensors };
+  }
+
+  /** Put the run back exactly where `checkpoint()` was taken. Refuses a checkpoint of another model shape. */
+  restore(meta: CheckpointMeta, tensors: Record<string, { shape: number[]; data: Float32Array | ArrayLike<number> }>): void {
+    if (meta.version !== 1) throw new Error(`checkpoint: unknown version ${meta.version}`);
+    const vars = this.#stateVariables();
+    for (const [name, v] of Object.entries(vars)) {
+      const t = tensors[name];
+      if (!t) throw new Error(`checkpoint: tensor "${name}" is missing`);
+      if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`checkpoint: ${name}: expected [${v.shape}], got [${t.shape}]`);
+    }
+    for (const [name, v] of Object.entries(vars)) v.assign(tf.tensor(tensors[name].data as Float32Array, v.shape, v.dtype));
+    this.trainer.optimizer.step = meta.adamStep;
+    this.trainer.probeOptimizer.step = meta.probeAdamStep;
+    this.#sampler = BatchSampler.restore(meta.sampler);
+    this.#augRng = new Rng(meta.augRng);
+    this.#negRng = new Rng(meta.negRng);
+    this.step = meta.step;
+    this.time = meta.time;
+    this.history.length = 0;
+    this.history.push(...meta.history);
+    this.evalHistory.length = 0;
+    this.evalHistory.push(...meta.evalHistory);
+    this.#lastLogTime = 0;
   }
 
   dispose(): void {

@@ -158,3 +158,26 @@ describe('createTrainer (Deep InfoMax)', () => {
     });
   }
 });
+
+describe('createTrainer impl: fast vs baseline', () => {
+  // Gradients are checked to 1e-4 op by op (fastconv.test.ts, lossFused.test.ts). Weights get a looser bound:
+  // Adam's first updates are ±lr wherever a gradient is tiny, so a rounding-level sign flip moves a weight.
+  it('takes the same three steps (losses to 1e-4, weights to 5e-4) from the same seed', async () => {
+    const v = fixedViews(9);
+    const runs: { losses: Record<string, number>[]; w: Float32Array[] }[] = [];
+    for (const impl of ['baseline', 'fast'] as const) {
+      const tr = createTrainer(TINY, 3, new Rng(21), { impl });
+      const losses = [];
+      for (let s = 0; s < 3; s++) losses.push(await read(tr.step(v.xa, v.xb, v.labels, [[0, 3, 7, 24], [1, 2, 3, 4]])));
+      runs.push({ losses, w: await weights(tr.encoder.trainable) });
+      tr.dispose();
+    }
+    for (let s = 0; s < 3; s++) for (const k of STEP_KEYS) expect(Math.abs(runs[0].losses[s][k] - runs[1].losses[s][k]), `${k} step ${s}`).toBeLessThan(1e-4);
+    runs[0].w.forEach((w, i) => {
+      let m = 0;
+      for (let j = 0; j < w.length; j++) m = Math.max(m, Math.abs(w[j] - runs[1].w[i][j]));
+      expect(m, `weight ${i}`).toBeLessThan(5e-4);
+    });
+    tf.dispose(Object.values(v));
+  });
+});

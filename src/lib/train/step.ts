@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import type { Rng } from '../rng';
 import { dimObjective } from '../model/dim';
-import { createEncoder, type Encoder, type Features } from '../model/encoder';
+import { createEncoder, type Encoder, type Features, type Impl } from '../model/encoder';
 import { amdimLoss, sampleSrc5 } from '../model/loss';
+import { amdimLossFused } from '../model/lossFused';
 import { createProbe, probeAccuracy, type Probe } from '../model/probes';
 import { createAdam, type Adam } from './optim';
 
@@ -59,8 +60,19 @@ function splitFeatures(f: Features): [Features, Features] {
   ];
 }
 
-export function createTrainer(cfg: Config, nClasses: number, rng: Rng): Trainer {
-  const encoder = createEncoder({ ndf: cfg.ndf, nRkhs: cfg.nRkhs, nDepth: cfg.nDepth, imageSize: cfg.imageSize }, rng.fork('encoder'));
+export interface TrainerOptions {
+  /**
+   * 'fast' (default): matmul-shaped conv gradients and the NCE scores of all pairs from one matmul.
+   * 'baseline': the first, straightforward implementation, kept so the benchmark can compare both.
+   * Both compute the same step (to float rounding) from the same weights.
+   */
+  impl?: Impl;
+}
+
+export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: TrainerOptions = {}): Trainer {
+  const impl = opts.impl ?? 'fast';
+  const lossFn = impl === 'fast' ? amdimLossFused : amdimLoss;
+  const encoder = createEncoder({ ndf: cfg.ndf, nRkhs: cfg.nRkhs, nDepth: cfg.nDepth, imageSize: cfg.imageSize, impl }, rng.fork('encoder'));
   const probe = createProbe(cfg.nRkhs, nClasses, rng.fork('probe'), 'linear');
   const src5Rng = rng.fork('src5');
   const optimizer = createAdam(encoder.trainable, {
@@ -102,7 +114,7 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng): Trainer 
           let parts: Omit<StepOutput, 'total' | 'probeLoss' | 'probeAcc'>;
           if (amdim) {
             const [fa, fb] = splitFeatures(features);
-            const L = amdimLoss(fa, fb, { tclip: cfg.tclip, src5: src });
+            const L = lossFn(fa, fb, { tclip: cfg.tclip, src5: src });
             objective = L.total;
             parts = { loss1t5: L.loss1t5, loss1t7: L.loss1t7, loss5t5: L.loss5t5, reg: L.reg, mi1t5: L.mi1t5, mi1t7: L.mi1t7, mi5t5: L.mi5t5 };
           } else {

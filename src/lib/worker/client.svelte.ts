@@ -4,7 +4,17 @@
  * not copy its history on every update; charts redraw when `version` changes.
  */
 import { DEFAULTS, decodeHash, encodeHash, type Config } from '../config';
-import type { BackendInfo, DatasetInfo, EmbeddingSnapshot, EvalPoint, FromWorker, MetricPoint, RunState, ToWorker } from './protocol';
+import { deleteCheckpoint, getSetting, newId, setSetting } from '../data/store';
+import type { BackendInfo, DatasetInfo, EmbeddingSnapshot, EvalPoint, FromWorker, MemoryInfo, MetricPoint, RunState, ToWorker } from './protocol';
+
+/** What the page needs to offer "resume" after a reload: written each time the worker saves a checkpoint. */
+export interface ResumeInfo {
+  runKey: string;
+  config: Config;
+  step: number;
+  savedAt: number;
+}
+const RESUME_SETTING = 'resume';
 
 export type MetricKey = Exclude<keyof MetricPoint, 'step'>;
 const METRIC_FIELDS: MetricKey[] = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time'];
@@ -55,6 +65,14 @@ export class TrainerClient {
   evals = new Columns<'linear' | 'knn' | 'linearRandom' | 'knnRandom'>(['linear', 'knn', 'linearRandom', 'knnRandom']);
   stepsPerSec = $state(0);
   lastEval = $state.raw<EvalPoint | null>(null);
+  memory = $state.raw<MemoryInfo | null>(null);
+  notices = $state.raw<{ message: string; at: number }[]>([]);
+  /** Step and time of the last checkpoint saved for this run. */
+  checkpoint = $state.raw<{ step: number; savedAt: number } | null>(null);
+  /** Names this run's checkpoints in the store. */
+  runKey = $state('');
+  /** A saved run from an earlier visit that can be resumed. */
+  resumable = $state.raw<ResumeInfo | null>(null);
 
   /** Read the config from the URL hash (invalid hashes fall back to defaults with a visible message). */
   loadFromHash(hash: string): void {
@@ -93,8 +111,30 @@ export class TrainerClient {
     this.errors = this.errors.filter((e) => e.at !== at);
   }
 
-  /** Start a fresh run with `config` (cancels the current one). */
-  reset(config: Config = this.config, restartWorker = false): void {
+  /** Look for a run saved by an earlier visit (call once on start). */
+  async findResumable(): Promise<ResumeInfo | null> {
+    try {
+      const r = await getSetting<ResumeInfo>(RESUME_SETTING);
+      this.resumable = r && r.step > 0 ? r : null;
+    } catch {
+      this.resumable = null;
+    }
+    return this.resumable;
+  }
+
+  /** Continue the saved run: same config, weights, optimiser, RNG and curves. */
+  resume(info: ResumeInfo): void {
+    this.resumable = null;
+    this.reset(info.config, false, info.runKey);
+  }
+
+  /** Start a fresh run with `config` (cancels the current one). With `resumeKey`, continue that saved run. */
+  reset(config: Config = this.config, restartWorker = false, resumeKey?: string): void {
+    const previous = this.runKey;
+    this.runKey = resumeKey ?? newId('run');
+    // One resumable run at a time: the previous run's checkpoint goes when a new run starts.
+    if (previous && previous !== this.runKey) deleteCheckpoint(previous).catch(() => {});
+    this.checkpoint = null;
     this.config = config;
     if (restartWorker || !this.#worker) {
       this.#worker?.terminate();
@@ -109,7 +149,7 @@ export class TrainerClient {
     this.lastEval = null;
     this.stepsPerSec = 0;
     this.version++;
-    this.#send({ type: 'init', runId: this.#runId, config: $state.snapshot(config) as Config });
+    this.#send({ type: 'init', runId: this.#runId, config: $state.snapshot(config) as Config, runKey: this.runKey, resume: !!resumeKey });
   }
 
   start(): void {
@@ -129,6 +169,15 @@ export class TrainerClient {
     this.#send({ type: 'preview', runId: this.#runId, count });
   }
 
+  /** Ask the worker to save a checkpoint now (it also saves on pause and every config.checkpointSec). */
+  saveCheckpoint(): void {
+    this.#send({ type: 'checkpoint', runId: this.#runId });
+  }
+  /** Test hooks (used by e2e tests through window.__infomax). */
+  debug(action: 'lose-device' | 'nan'): void {
+    this.#send({ type: 'debug', runId: this.#runId, action });
+  }
+
   terminate(): void {
     this.#worker?.terminate();
     this.#worker = null;
@@ -146,6 +195,29 @@ export class TrainerClient {
       case 'state':
         this.state = m.state;
         this.step = m.step;
+        if (m.memory) this.memory = m.memory;
+        break;
+      case 'history':
+        this.metrics = new Columns<MetricKey>(METRIC_FIELDS);
+        for (const p of m.points) this.metrics.push(p);
+        this.evals = new Columns(['linear', 'knn', 'linearRandom', 'knnRandom']);
+        for (const p of m.evals) this.evals.push(p);
+        this.lastEval = m.evals.at(-1) ?? null;
+        this.version++;
+        break;
+      case 'checkpoint': {
+        this.checkpoint = { step: m.step, savedAt: m.savedAt };
+        const info: ResumeInfo = { runKey: this.runKey, config: $state.snapshot(this.config) as Config, step: m.step, savedAt: m.savedAt };
+        setSetting(RESUME_SETTING, info).catch(() => {});
+        // The saved run from an earlier visit is replaced by this one.
+        if (this.resumable && this.resumable.runKey !== this.runKey) {
+          deleteCheckpoint(this.resumable.runKey).catch(() => {});
+          this.resumable = null;
+        }
+        break;
+      }
+      case 'notice':
+        this.notices = [...this.notices.slice(-3), { message: m.message, at: Date.now() }];
         break;
       case 'metrics':
         for (const p of m.points) this.metrics.push(p);

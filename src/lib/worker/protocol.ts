@@ -68,8 +68,17 @@ export interface EmbeddingSnapshot {
   indices: Int32Array;
 }
 
+export interface MemoryInfo {
+  numTensors: number;
+  numBytes: number;
+}
+
 export type ToWorker =
-  | { type: 'init'; runId: number; config: Config }
+  /** `runKey` names the run's checkpoints in the store; with `resume` the run continues from its last one. */
+  | { type: 'init'; runId: number; config: Config; runKey: string; resume?: boolean }
+  | { type: 'checkpoint'; runId: number }
+  /** Test hooks: destroy the GPU device; poison the next step's loss with NaN. */
+  | { type: 'debug'; runId: number; action: 'lose-device' | 'nan' }
   | { type: 'start'; runId: number }
   | { type: 'pause'; runId: number }
   | { type: 'step'; runId: number; count: number }
@@ -78,7 +87,12 @@ export type ToWorker =
 
 export type FromWorker =
   | { type: 'ready'; runId: number; backend: BackendInfo; dataset: DatasetInfo; ceilings: { '1t5': number; '1t7': number; '5t5': number }; params: number }
-  | { type: 'state'; runId: number; state: RunState; step: number; message?: string }
+  | { type: 'state'; runId: number; state: RunState; step: number; message?: string; memory?: MemoryInfo }
+  /** A resumed run's curves so far. */
+  | { type: 'history'; runId: number; points: MetricPoint[]; evals: EvalPoint[] }
+  | { type: 'checkpoint'; runId: number; step: number; savedAt: number }
+  /** Something the user should know that is not an error (recovered from a lost GPU, …). */
+  | { type: 'notice'; runId: number; message: string }
   | { type: 'metrics'; runId: number; points: MetricPoint[] }
   | { type: 'eval'; runId: number; point: EvalPoint }
   | { type: 'embedding'; runId: number; snapshot: EmbeddingSnapshot }

@@ -2,35 +2,59 @@
 /**
  * The training worker: a thin switch over lib/. All tensors live here; the page only sees plain numbers
  * and transferred arrays. A run id on every message lets a reset cancel the old run between steps.
+ * Faults: a lost GPU device rebuilds the backend (or falls back) and resumes from the last checkpoint; a
+ * NaN loss restores the last good checkpoint and names the term that went bad.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import type { Dataset } from '../data/dataset';
 import { makeEmbeddedDataset } from '../data/synthetic';
-import { loadDataset } from '../data/store';
-import { selectBackend } from '../train/backend';
-import { TrainingRun, ceilings } from '../train/loop';
-import type { BackendInfo, FromWorker, RunState, ToWorker } from './protocol';
+import { loadCheckpoint, loadDataset, saveCheckpoint } from '../data/store';
+import { disposeLossCache } from '../model/loss';
+import { loseDevice, onDeviceLost, rebuildBackend, selectBackend } from '../train/backend';
+import { TrainingRun, ceilings, type CheckpointMeta } from '../train/loop';
+import type { BackendInfo, FromWorker, MetricPoint, RunState, ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 let runId = -1;
+let runKey = '';
 let run: TrainingRun | null = null;
 let state: RunState = 'loading';
 let backend: BackendInfo | null = null;
 let backendPref: string | null = null;
 let datasetCache: { key: string; data: Dataset } | null = null;
 let lastEvalStep = -1;
+let previews = 0; // each preview request draws new pairs, reproducibly from the seed
 /** The evaluation in flight, if any: training waits for it rather than interleaving with it. */
 let evaluating: Promise<void> | null = null;
-let previews = 0; // each preview request draws new pairs, reproducibly from the seed
+/** Set by device.lost; the training loop stops and recovers. */
+let deviceLost: string | null = null;
+/** The first loss term that came back non-finite. */
+let badTerm: { term: string; step: number } | null = null;
+let lastCheckpoint = { at: 0, step: -1 };
+
+const TERMS: [keyof MetricPoint, string][] = [
+  ['loss1t5', 'L 1→5'],
+  ['loss1t7', 'L 1→7'],
+  ['loss5t5', 'L 5→5'],
+  ['reg', 'score regulariser'],
+  ['probeLoss', 'probe loss'],
+  ['total', 'total'],
+];
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
   self.postMessage(msg, transfer);
 }
 
+function memory() {
+  const m = tf.memory();
+  return { numTensors: m.numTensors, numBytes: m.numBytes };
+}
+
 function setState(s: RunState, message?: string): void {
   state = s;
-  post({ type: 'state', runId, state: s, step: run?.step ?? 0, message });
+  post({ type: 'state', runId, state: s, step: run?.step ?? 0, message, memory: memory() });
 }
 
 function fail(id: number, e: unknown, fatal = true): void {
@@ -47,43 +71,79 @@ async function getDataset(cfg: Config): Promise<Dataset> {
     cfg.dataset === 'embedded'
       ? makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: cfg.imageSize })
       : await loadDataset(cfg.dataset);
+  if (data.train.size !== cfg.imageSize)
+    throw new Error(`Dataset "${data.name}" holds ${data.train.size}px images; set Image size to ${data.train.size} to train on it.`);
   datasetCache = { key, data };
   return data;
 }
 
-async function init(id: number, cfg: Config): Promise<void> {
-  run?.dispose();
-  run = null;
-  runId = id;
-  lastEvalStep = -1;
-  setState('loading');
-  if (!backend || backendPref !== cfg.backend) {
-    backend = await selectBackend(cfg.backend);
-    backendPref = cfg.backend;
-  }
+function watchDevice(): void {
+  onDeviceLost((reason) => {
+    deviceLost = reason;
+  });
+}
+
+/** Build a run for `cfg` and, when a checkpoint exists under `runKey` and `resume` is set, restore it. */
+async function buildRun(id: number, cfg: Config, resume: boolean): Promise<TrainingRun | null> {
   const data = await getDataset(cfg);
-  if (id !== runId) return;
+  if (id !== runId) return null;
   const r = new TrainingRun(cfg, data, {
     onMetrics: (points) => {
+      for (const p of points) {
+        if (badTerm) break;
+        const bad = TERMS.find(([k]) => !Number.isFinite(p[k]));
+        if (bad) badTerm = { term: bad[1], step: p.step };
+      }
       if (id === runId) post({ type: 'metrics', runId: id, points });
     },
   });
-  run = r;
+  let restored = false;
+  if (resume) {
+    const ck = await loadCheckpoint(runKey);
+    if (ck) {
+      r.restore(ck.meta as CheckpointMeta, ck.tensors);
+      restored = true;
+      lastCheckpoint = { at: performance.now(), step: r.step };
+    }
+  }
   const params = r.trainer.encoder.trainable.reduce((s, v) => s + v.size, 0);
   post({
     type: 'ready',
     runId: id,
-    backend,
+    backend: backend!,
     dataset: { id: data.id, name: data.name, classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.train.size },
     ceilings: ceilings(cfg.batchSize),
     params,
   });
+  if (restored) post({ type: 'history', runId: id, points: r.history.slice(), evals: r.evalHistory.slice() });
   const per = data.test.size * data.test.size * 3;
   const pixels = new Uint8Array(r.probe.length * per);
   r.probe.forEach((i, k) => pixels.set(data.test.pixels.subarray(i * per, (i + 1) * per), k * per));
   post({ type: 'thumbs', runId: id, size: data.test.size, indices: r.probe.slice(), pixels }, [pixels.buffer]);
-  setState('idle');
-  await evaluate(id); // step-0 scores and embedding, while the user reads the page
+  return r;
+}
+
+async function init(id: number, cfg: Config, key: string, resume: boolean): Promise<void> {
+  run?.dispose();
+  run = null;
+  runId = id;
+  runKey = key;
+  lastEvalStep = -1;
+  badTerm = null;
+  lastCheckpoint = { at: performance.now(), step: -1 };
+  setState('loading');
+  if (!backend || backendPref !== cfg.backend) {
+    disposeLossCache();
+    backend = await selectBackend(cfg.backend);
+    backendPref = cfg.backend;
+    watchDevice();
+  }
+  const r = await buildRun(id, cfg, resume);
+  if (!r || id !== runId) return r?.dispose();
+  run = r;
+  lastEvalStep = -1;
+  setState(cfg.steps > 0 && r.step >= cfg.steps ? 'done' : r.step > 0 ? 'paused' : 'idle');
+  await evaluate(id); // current scores and embedding, while the user reads the page
 }
 
 function evaluate(id: number): Promise<void> {
@@ -103,6 +163,21 @@ async function evaluateNow(id: number): Promise<void> {
   post({ type: 'embedding', runId: id, snapshot }, transfer);
 }
 
+/** Save the run atomically (the store swaps a pointer only after the new copy is written). */
+async function checkpointNow(id: number): Promise<void> {
+  const r = run;
+  if (!r || id !== runId || r.step === lastCheckpoint.step || badTerm) return;
+  const { meta, tensors } = await r.checkpoint();
+  try {
+    await saveCheckpoint(runKey, meta, tensors);
+    lastCheckpoint = { at: performance.now(), step: meta.step };
+    post({ type: 'checkpoint', runId: id, step: meta.step, savedAt: meta.savedAt });
+  } catch (e) {
+    post({ type: 'error', runId: id, message: `Checkpoint not saved: ${(e as Error).message}. Training goes on; the previous checkpoint is kept.`, fatal: false });
+    lastCheckpoint.at = performance.now();
+  }
+}
+
 async function train(id: number, maxSteps: number): Promise<void> {
   const r = run;
   if (!r) return;
@@ -111,26 +186,88 @@ async function train(id: number, maxSteps: number): Promise<void> {
   if (evaluating) await evaluating;
   r.resetClock();
   let left = maxSteps;
-  const stop = () => state !== 'training' || id !== runId;
-  while (!stop() && left > 0) {
-    if (cfg.steps > 0 && r.step >= cfg.steps) break;
-    const toEval = cfg.embedEvery - (r.step % cfg.embedEvery);
-    const toEnd = cfg.steps > 0 ? cfg.steps - r.step : Infinity;
-    const n = Math.min(left, toEval, toEnd, cfg.logEvery);
-    const done = await r.trainSteps(n, stop);
-    left -= done;
-    if (id !== runId) return;
-    post({ type: 'state', runId: id, state, step: r.step });
-    if (r.step % cfg.embedEvery === 0) {
-      await evaluate(id);
-      r.resetClock(); // evaluation time is not training time
+  const stop = () => state !== 'training' || id !== runId || deviceLost !== null || badTerm !== null;
+  try {
+    while (!stop() && left > 0) {
+      if (cfg.steps > 0 && r.step >= cfg.steps) break;
+      const toEval = cfg.embedEvery - (r.step % cfg.embedEvery);
+      const toEnd = cfg.steps > 0 ? cfg.steps - r.step : Infinity;
+      const n = Math.min(left, toEval, toEnd, cfg.logEvery);
+      const done = await r.trainSteps(n, stop);
+      left -= done;
+      if (id !== runId) return;
+      if (deviceLost !== null || badTerm !== null) break;
+      post({ type: 'state', runId: id, state, step: r.step, memory: memory() });
+      if (r.step % cfg.embedEvery === 0) {
+        await evaluate(id);
+        r.resetClock(); // evaluation time is not training time
+      }
+      if (performance.now() - lastCheckpoint.at > cfg.checkpointSec * 1000) await checkpointNow(id);
     }
+  } catch (e) {
+    if (deviceLost === null) throw e; // a failure caused by the lost device is handled below
   }
   if (id !== runId) return;
+  if (deviceLost !== null) return recoverFromDeviceLoss(id, true);
+  if (badTerm !== null) return recoverFromNaN(id);
   if (cfg.steps > 0 && r.step >= cfg.steps) {
     await evaluate(id);
+    await checkpointNow(id);
     setState('done');
-  } else setState(state === 'training' ? 'paused' : state);
+  } else {
+    setState(state === 'training' ? 'paused' : state);
+    if (state === 'paused') await checkpointNow(id);
+  }
+}
+
+async function restoreLatest(id: number, cfg: Config): Promise<{ r: TrainingRun; from: number } | null> {
+  run?.dispose();
+  run = null;
+  const r = await buildRun(id, cfg, true);
+  if (!r || id !== runId) return null;
+  run = r;
+  lastEvalStep = -1;
+  return { r, from: r.step };
+}
+
+async function recoverFromDeviceLoss(id: number, wasTraining: boolean): Promise<void> {
+  const cfg = run!.cfg;
+  const reason = deviceLost;
+  setState('loading', 'GPU device lost');
+  try {
+    run?.dispose();
+  } catch {
+    // tensors of a lost device may fail to free; they go with the backend
+  }
+  run = null;
+  disposeLossCache();
+  backend = await rebuildBackend(cfg.backend);
+  deviceLost = null;
+  watchDevice();
+  const restored = await restoreLatest(id, cfg);
+  if (!restored) return;
+  post({
+    type: 'notice',
+    runId: id,
+    message: `The GPU device was lost (${reason}). Rebuilt the ${backend.name} backend and resumed from the checkpoint at step ${restored.from}.`,
+  });
+  setState(restored.from > 0 ? 'paused' : 'idle');
+  if (wasTraining) await train(id, Infinity);
+}
+
+async function recoverFromNaN(id: number): Promise<void> {
+  const cfg = run!.cfg;
+  const bad = badTerm!;
+  const restored = await restoreLatest(id, cfg);
+  badTerm = null;
+  if (!restored) return;
+  post({
+    type: 'error',
+    runId: id,
+    message: `The ${bad.term} became NaN or infinite at step ${bad.step}. Training stopped and the last good checkpoint (step ${restored.from}) was restored. A lower learning rate or a smaller score clip usually helps.`,
+    fatal: false,
+  });
+  setState(restored.from > 0 ? 'paused' : 'idle');
 }
 
 self.onmessage = (e: MessageEvent<ToWorker>) => {
@@ -138,7 +275,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
   if (m.type !== 'init' && m.runId !== runId) return; // a message for a cancelled run
   switch (m.type) {
     case 'init':
-      init(m.runId, m.config).catch((err) => fail(m.runId, err));
+      init(m.runId, m.config, m.runKey, !!m.resume).catch((err) => fail(m.runId, err));
       break;
     case 'start':
       if (run && state !== 'training') train(m.runId, Infinity).catch((err) => fail(m.runId, err));
@@ -149,11 +286,22 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
     case 'pause':
       if (state === 'training') state = 'paused';
       break;
+    case 'checkpoint':
+      if (state !== 'training') checkpointNow(m.runId).catch((err) => fail(m.runId, err, false));
+      break;
     case 'preview':
       run
         ?.previewPairs(m.count, run.cfg.seed + 7919 * previews++)
         .then(({ a, b }) => post({ type: 'preview', runId: m.runId, size: run!.cfg.imageSize, count: m.count, a, b }, [a.buffer, b.buffer]))
         .catch((err) => fail(m.runId, err, false));
+      break;
+    case 'debug':
+      if (m.action === 'nan') run?.poisonNextStep();
+      else if (!loseDevice()) post({ type: 'notice', runId, message: 'lose-device: the current backend is not WebGPU' });
+      else if (state !== 'training') {
+        // Nothing is running to notice the loss: recover once the promise has fired.
+        setTimeout(() => deviceLost !== null && run && recoverFromDeviceLoss(runId, false).catch((err) => fail(runId, err)), 50);
+      }
       break;
     case 'dispose':
       run?.dispose();

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds bench/gpu/pack/ (git-ignored), a self-contained folder for a GPU machine without Node.js:
+#   node.xz          this machine's node binary, stripped and xz-compressed
+#   bench.mjs        esbuild bundle of bench/gpu/entry.ts (bench/train.ts + tfjs + the app's training core)
+#   node_modules/webgpu/{index.js,package.json,dist/linux-x64/dawn.node}   Dawn for Node
+#   lib/libvulkan.so.1   the Vulkan loader, used only where the machine has none
+# Then: bash bench/gpu/run.sh  (there), results in $OUT/gpu.json.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PACK=bench/gpu/pack
+rm -rf "$PACK" && mkdir -p "$PACK/node_modules/webgpu/dist/linux-x64" "$PACK/lib"
+npx esbuild bench/gpu/entry.ts --bundle --platform=node --format=esm --target=node20 \
+  --external:webgpu --outfile="$PACK/bench.mjs" --log-level=warning \
+  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+cp node_modules/webgpu/index.js node_modules/webgpu/package.json "$PACK/node_modules/webgpu/"
+cp node_modules/webgpu/dist/linux-x64/dawn.node "$PACK/node_modules/webgpu/dist/linux-x64/"
+cp -L /usr/lib/x86_64-linux-gnu/libvulkan.so.1 "$PACK/lib/" 2>/dev/null || echo "prepare: no libvulkan.so.1 here to pack"
+NODE_BIN=$(command -v node)
+strip -o "$PACK/node" "$NODE_BIN" 2>/dev/null || cp "$NODE_BIN" "$PACK/node"
+xz -T2 -6 "$PACK/node"
+du -sh "$PACK" && ls -la "$PACK"

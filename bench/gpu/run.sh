@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the packed Node WebGPU benchmark on a GPU machine (see prepare.sh). Uses the machine's NVIDIA Vulkan
+# driver (no VK_ICD_FILENAMES override unless no ICD manifest exists, then one is written for the NVIDIA
+# library). Writes $OUT/gpu.json (+ env.txt with what the machine has). Extra args go to the bench.
+set -uo pipefail
+cd "$(dirname "$0")/pack"
+OUT=${OUT:-$PWD/out}; mkdir -p "$OUT"; export OUT
+T=$(mktemp -d)
+{ echo "== nvidia-smi"; nvidia-smi -L 2>&1; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1
+  echo "== icd"; ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1
+  echo "== libs"; ldconfig -p 2>/dev/null | grep -Ei "vulkan|GLX_nvidia|nvidia-vk" ; uname -a; nproc; } > "$OUT/env.txt" 2>&1
+if command -v xz >/dev/null; then xz -dc node.xz > "$T/node"
+else python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open('node.xz'), open(sys.argv[1],'wb'))" "$T/node"; fi
+chmod +x "$T/node"
+ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || export LD_LIBRARY_PATH="$PWD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+if ! ls /usr/share/vulkan/icd.d/*nvidia* /etc/vulkan/icd.d/*nvidia* >/dev/null 2>&1; then
+  LIB=$(ldconfig -p 2>/dev/null | grep -o '/[^ ]*libGLX_nvidia.so.0' | head -1)
+  if [ -n "$LIB" ]; then
+    printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3"}}\n' "$LIB" > "$T/nvidia_icd.json"
+    export VK_ICD_FILENAMES="$T/nvidia_icd.json"; echo "run.sh: wrote an ICD manifest for $LIB" | tee -a "$OUT/env.txt"
+  fi
+fi
+"$T/node" --version
+"$T/node" bench.mjs "$@" 2>&1 | tee "$OUT/log.txt"
+rc=${PIPESTATUS[0]}
+rm -rf "$T"
+exit $rc
