@@ -112,6 +112,25 @@ async function stepTime(cfg: Config, impl: Impl, steps: number, readback: 'end' 
   return { sec: median(times), firstStepSec };
 }
 
+/** Both implementations' metrics after two steps from the same seed on this backend (they must agree). */
+async function agreement(cfg: Config): Promise<number> {
+  const v = views(cfg);
+  const vals: number[][] = [];
+  for (const impl of ['baseline', 'fast'] as const) {
+    const tr = createTrainer(cfg, 10, new Rng(cfg.seed), { impl });
+    const src: [number[], number[]] = [Array.from({ length: cfg.batchSize }, (_, i) => i % 25), Array.from({ length: cfg.batchSize }, (_, i) => (3 * i) % 25)];
+    disposeStepOutput(tr.step(v.xa, v.xb, v.labels, src));
+    const out = tr.step(v.xa, v.xb, v.labels, src);
+    const row: number[] = [];
+    for (const k of STEP_KEYS) row.push((await out[k].data())[0]);
+    disposeStepOutput(out);
+    vals.push(row);
+    tr.dispose();
+  }
+  tf.dispose(Object.values(v));
+  return Math.max(...vals[0].map((x, i) => Math.abs(x - vals[1][i])));
+}
+
 /** Per-kernel time and count for one step (after warm-up), plus the dispatch count. */
 async function profileStep(cfg: Config, impl: Impl) {
   const tr = createTrainer(cfg, 10, new Rng(cfg.seed), { impl });
@@ -206,6 +225,12 @@ export default async function bench(opts: TrainBenchOptions): Promise<Record<str
     const mm = await matmulRate(mmN, slow ? 2 : 20);
     B.matmul = { n: mmN, gflops: mm / 1e9 };
     console.log(`${tag} matmul ${mmN}×${mmN}: ${(mm / 1e9).toFixed(2)} GFLOP/s`);
+    try {
+      B.fastVsBaselineMaxDiff = await agreement(validate({}, 'tiny'));
+      console.log(`${tag} fast vs baseline, tiny, metrics after 2 steps: max |Δ| ${(B.fastVsBaselineMaxDiff as number).toExponential(2)}`);
+    } catch (e) {
+      B.fastVsBaselineMaxDiff = `failed: ${(e as Error).message}`;
+    }
     save();
 
     // A demo step takes tens of seconds on the CPU and on SwiftShader: full runs only, one timed step.
@@ -285,7 +310,8 @@ export default async function bench(opts: TrainBenchOptions): Promise<Record<str
   return out;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+// Only when run as this file (not when bundled into bench/gpu/entry.ts, where import.meta.url is the bundle's).
+if (process.argv[1]?.endsWith('train.ts') && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const arg = (k: string) => {
     const i = process.argv.indexOf(`--${k}`);
     return i > 0 ? process.argv[i + 1] : undefined;

@@ -32,6 +32,16 @@ test('a comparison of two augmentation settings: overlaid curves, diff table, sh
   await expect(page.getByTestId('run-item')).toHaveCount(2);
   await expect(page.getByTestId('scores-table').locator('tbody tr')).toHaveCount(2);
 
+  // exports: metrics CSV with rows from both runs, and one PNG of the charts and scatters
+  const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-export-csv').click()]);
+  const text = await (await import('node:fs/promises')).readFile((await csv.path())!, 'utf8');
+  expect(text.split('\n')[0]).toMatch(/^run_id,run_name,step,loss1t5/);
+  expect(new Set(text.trim().split('\n').slice(1).map((l) => l.split(',')[0])).size).toBe(2);
+  const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-export-png').click()]);
+  expect(png.suggestedFilename()).toMatch(/\.png$/);
+  const bytes = await (await import('node:fs/promises')).readFile((await png.path())!);
+  expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+
   // the address bar now holds the comparison: a fresh tab reopens it from IndexedDB
   await expect.poll(() => page.url()).toContain('#compare=');
   const url = page.url();

@@ -173,6 +173,19 @@ export class TrainerClient {
   saveCheckpoint(): void {
     this.#send({ type: 'checkpoint', runId: this.#runId });
   }
+  #modelWaiters: ((m: { modelJson: object; weightData: ArrayBuffer }) => void)[] = [];
+  /** The current encoder as a TF.js graph model (model.json + one weight file). */
+  exportModel(): Promise<{ modelJson: object; weightData: ArrayBuffer }> {
+    return new Promise((resolve) => {
+      this.#modelWaiters.push(resolve);
+      this.#send({ type: 'export-model', runId: this.#runId });
+    });
+  }
+  /** Load checked encoder weights into the current run (to continue training or to embed). */
+  importModel(weights: Record<string, { shape: number[]; data: Float32Array }>): void {
+    this.#send({ type: 'import-model', runId: this.#runId, weights });
+  }
+
   /** Test hooks (used by e2e tests through window.__infomax). */
   debug(action: 'lose-device' | 'nan'): void {
     this.#send({ type: 'debug', runId: this.#runId, action });
@@ -216,6 +229,12 @@ export class TrainerClient {
         }
         break;
       }
+      case 'model':
+        this.#modelWaiters.shift()?.({ modelJson: m.modelJson, weightData: m.weightData });
+        break;
+      case 'model-imported':
+        this.notices = [...this.notices.slice(-3), { message: `Encoder weights imported at step ${m.step}; the embedding and scores are being recomputed.`, at: Date.now() }];
+        break;
       case 'notice':
         this.notices = [...this.notices.slice(-3), { message: m.message, at: Date.now() }];
         break;

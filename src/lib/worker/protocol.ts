@@ -77,6 +77,9 @@ export type ToWorker =
   /** `runKey` names the run's checkpoints in the store; with `resume` the run continues from its last one. */
   | { type: 'init'; runId: number; config: Config; runKey: string; resume?: boolean }
   | { type: 'checkpoint'; runId: number }
+  /** Export the encoder as a TF.js graph model; import checked weights into the current run's encoder. */
+  | { type: 'export-model'; runId: number }
+  | { type: 'import-model'; runId: number; weights: Record<string, { shape: number[]; data: Float32Array }> }
   /** Test hooks: destroy the GPU device; poison the next step's loss with NaN. */
   | { type: 'debug'; runId: number; action: 'lose-device' | 'nan' }
   | { type: 'start'; runId: number }
@@ -91,6 +94,8 @@ export type FromWorker =
   /** A resumed run's curves so far. */
   | { type: 'history'; runId: number; points: MetricPoint[]; evals: EvalPoint[] }
   | { type: 'checkpoint'; runId: number; step: number; savedAt: number }
+  | { type: 'model'; runId: number; modelJson: object; weightData: ArrayBuffer }
+  | { type: 'model-imported'; runId: number; step: number }
   /** Something the user should know that is not an error (recovered from a lost GPU, …). */
   | { type: 'notice'; runId: number; message: string }
   | { type: 'metrics'; runId: number; points: MetricPoint[] }

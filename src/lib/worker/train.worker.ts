@@ -11,6 +11,7 @@ import type { Dataset } from '../data/dataset';
 import { makeEmbeddedDataset } from '../data/synthetic';
 import { loadCheckpoint, loadDataset, saveCheckpoint } from '../data/store';
 import { disposeLossCache } from '../model/loss';
+import { exportEncoder, loadEncoderWeights } from '../model/export';
 import { loseDevice, onDeviceLost, rebuildBackend, selectBackend } from '../train/backend';
 import { TrainingRun, ceilings, type CheckpointMeta } from '../train/loop';
 import type { BackendInfo, FromWorker, MetricPoint, RunState, ToWorker } from './protocol';
@@ -294,6 +295,24 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
         ?.previewPairs(m.count, run.cfg.seed + 7919 * previews++)
         .then(({ a, b }) => post({ type: 'preview', runId: m.runId, size: run!.cfg.imageSize, count: m.count, a, b }, [a.buffer, b.buffer]))
         .catch((err) => fail(m.runId, err, false));
+      break;
+    case 'export-model':
+      if (run)
+        exportEncoder(run.trainer.encoder)
+          .then((r) => post({ type: 'model', runId: m.runId, modelJson: r.modelJson, weightData: r.weightData }, [r.weightData]))
+          .catch((err) => fail(m.runId, err, false));
+      break;
+    case 'import-model':
+      if (run && state !== 'training') {
+        try {
+          loadEncoderWeights(run.trainer.encoder, m.weights);
+          lastEvalStep = -1;
+          post({ type: 'model-imported', runId: m.runId, step: run.step });
+          evaluate(m.runId).catch((err) => fail(m.runId, err, false));
+        } catch (err) {
+          fail(m.runId, err, false);
+        }
+      }
       break;
     case 'debug':
       if (m.action === 'nan') run?.poisonNextStep();
