@@ -256,12 +256,12 @@ export class TrainingRun {
   }
 
   /** Augmented pairs exactly as training makes them (same code path), from a separate preview stream. */
-  async previewPairs(count: number, seed = this.cfg.seed): Promise<{ a: Float32Array; b: Float32Array }> {
+  async previewPairs(count: number, seed = this.cfg.seed, aug: Partial<Config> = {}): Promise<{ a: Float32Array; b: Float32Array }> {
     const S = this.cfg.imageSize;
     const pick = rngFor(seed, 'preview-images');
     const idx = Int32Array.from({ length: count }, () => pick.int(this.data.train.count));
     const bytes = gather(this.data.train, idx);
-    const params = drawAugParams(this.cfg, count, S, rngFor(seed, 'preview'));
+    const params = drawAugParams({ ...this.cfg, ...aug }, count, S, rngFor(seed, 'preview'));
     const [a, b] = augmentPairFromBytes(bytes, count, S, params);
     const out = { a: (await a.data()) as Float32Array, b: (await b.data()) as Float32Array };
     a.dispose();

@@ -165,8 +165,8 @@ export class TrainerClient {
   stepOnce(count = 1): void {
     this.#send({ type: 'step', runId: this.#runId, count });
   }
-  requestPreview(count: number): void {
-    this.#send({ type: 'preview', runId: this.#runId, count });
+  requestPreview(count: number, aug?: Partial<Config>): void {
+    this.#send({ type: 'preview', runId: this.#runId, count, aug: aug ? { ...aug } : undefined });
   }
 
   /** Ask the worker to save a checkpoint now (it also saves on pause and every config.checkpointSec). */

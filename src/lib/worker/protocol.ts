@@ -85,7 +85,8 @@ export type ToWorker =
   | { type: 'start'; runId: number }
   | { type: 'pause'; runId: number }
   | { type: 'step'; runId: number; count: number }
-  | { type: 'preview'; runId: number; count: number }
+  /** Augmented pairs by the trainer's code path; `aug` previews augmentation settings not yet applied. */
+  | { type: 'preview'; runId: number; count: number; aug?: Partial<Config> }
   | { type: 'dispose'; runId: number };
 
 export type FromWorker =

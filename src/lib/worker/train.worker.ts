@@ -292,7 +292,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       break;
     case 'preview':
       run
-        ?.previewPairs(m.count, run.cfg.seed + 7919 * previews++)
+        ?.previewPairs(m.count, run.cfg.seed + 7919 * previews++, m.aug)
         .then(({ a, b }) => post({ type: 'preview', runId: m.runId, size: run!.cfg.imageSize, count: m.count, a, b }, [a.buffer, b.buffer]))
         .catch((err) => fail(m.runId, err, false));
       break;
