@@ -234,7 +234,9 @@ export default async function bench(opts: TrainBenchOptions): Promise<Record<str
     save();
 
     // A demo step takes tens of seconds on the CPU and on SwiftShader: full runs only, one timed step.
-    const presets = opts.presets ?? (slow ? (q ? ['tiny'] : ['tiny', 'demo']) : ['tiny', 'demo', 'paper']);
+    // SwiftShader WebGPU needs minutes per demo step: tiny only there.
+    const emulatedGpu = want === 'webgpu' && software;
+    const presets = opts.presets ?? (slow ? (q || emulatedGpu ? ['tiny'] : ['tiny', 'demo']) : ['tiny', 'demo', 'paper']);
     const thr: Record<string, unknown> = {};
     B.throughput = thr;
     for (const p of presets) {

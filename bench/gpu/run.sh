@@ -13,13 +13,21 @@ if command -v xz >/dev/null; then xz -dc node.xz > "$T/node"
 else python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open('node.xz'), open(sys.argv[1],'wb'))" "$T/node"; fi
 chmod +x "$T/node"
 ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || export LD_LIBRARY_PATH="$PWD/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-if ! ls /usr/share/vulkan/icd.d/*nvidia* /etc/vulkan/icd.d/*nvidia* >/dev/null 2>&1; then
-  LIB=$(ldconfig -p 2>/dev/null | grep -o '/[^ ]*libGLX_nvidia.so.0' | head -1)
-  if [ -n "$LIB" ]; then
-    printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3"}}\n' "$LIB" > "$T/nvidia_icd.json"
-    export VK_ICD_FILENAMES="$T/nvidia_icd.json"; echo "run.sh: wrote an ICD manifest for $LIB" | tee -a "$OUT/env.txt"
-  fi
+# Pick the first Vulkan setup on which Dawn finds an adapter: the machine's own ICD manifest, then a
+# manifest written for each libGLX_nvidia.so.0 the linker knows (container mounts can differ).
+probe() { "$T/node" --input-type=module -e "import { create } from './node_modules/webgpu/index.js';
+  const a = await create([]).requestAdapter(); console.log(a ? 'adapter: ' + JSON.stringify(a.info) : 'no adapter'); process.exit(a ? 0 : 1);" 2>>"$OUT/env.txt"; }
+if ! probe >> "$OUT/env.txt"; then
+  for LIB in $(ldconfig -p 2>/dev/null | grep -o '/[^ ]*libGLX_nvidia.so.0') /usr/lib/x86_64-linux-gnu/libGLX_nvidia.so.0; do
+    [ -e "$LIB" ] || continue
+    printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s","api_version":"1.3"}}\n' "$LIB" > "$T/icd.json"
+    export VK_ICD_FILENAMES="$T/icd.json"
+    echo "run.sh: trying an ICD manifest for $LIB" | tee -a "$OUT/env.txt"; ldd "$LIB" 2>&1 | grep -i "not found" >> "$OUT/env.txt"
+    probe >> "$OUT/env.txt" && break
+    unset VK_ICD_FILENAMES
+  done
 fi
+cat /usr/share/vulkan/icd.d/*.json >> "$OUT/env.txt" 2>&1
 "$T/node" --version
 "$T/node" bench.mjs "$@" 2>&1 | tee "$OUT/log.txt"
 rc=${PIPESTATUS[0]}

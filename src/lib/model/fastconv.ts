@@ -1,11 +1,12 @@
 /**
- * The fast k×k convolution: tf.conv2d forward, but both gradients through kernels that map to matmuls.
- * tfjs's WebGPU Conv2DBackpropFilter is one naive thread per filter weight looping over the whole batch,
- * and its Conv2DBackpropInput is naive unless WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE is off; on the hot path of
- * an AMDIM step these two dominate. Here dW = im2col(x)ᵀ · dy (one gather + one matmul) and dx uses the
- * matmul-based transpose kernel. Checked against tf.conv2d's own gradients in fastconv.test.ts.
+ * The fast k×k convolution: tf.conv2d forward, filter gradient as a matmul. tfjs's WebGPU
+ * Conv2DBackpropFilter is one naive thread per filter weight looping over the whole batch; here
+ * dW = im2col(x)ᵀ · dy (one gather with a cached index + one matmul). On the CPU backend dW keeps
+ * params.ts's loop, which is faster there. Checked
+ * against tf.conv2d's own gradients and against plain loops in fastconv.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
+import { conv2dFilterGrad } from './params';
 
 /** (Ho·Wo·k·k) flat input positions: row (i, j) of the patch matrix reads x at (s·i + a, s·j + b). */
 const indexCache = new Map<string, tf.Tensor1D>();
@@ -57,23 +58,13 @@ export function filterGradMM(x: tf.Tensor4D, dy: tf.Tensor4D, wShape: [number, n
   });
 }
 
-/** Runs f with the WebGPU backend's matmul-based Conv2DBackpropInput (the default is a naive kernel). */
-function withMatmulTranspose<T>(f: () => T): T {
-  if (tf.getBackend() !== 'webgpu') return f();
-  const env = tf.env();
-  const flag = 'WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE';
-  const prev = env.getBool(flag);
-  env.set(flag, false);
-  try {
-    return f();
-  } finally {
-    env.set(flag, prev);
-  }
-}
-
-/** Input gradient of a valid conv: the transposed convolution of dy. */
+/**
+ * Input gradient of a valid conv: the transposed convolution of dy. tfjs's matmul-based WebGPU variant
+ * (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE = false) was 5× slower than the naive kernel on these small maps
+ * (SwiftShader profile, bench/results), so the default kernel stays until a real GPU says otherwise.
+ */
 export function inputGradMM(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, number, number, number], s: number): tf.Tensor4D {
-  return withMatmulTranspose(() => tf.conv2dTranspose(dy, w, xShape, s, 'valid'));
+  return tf.conv2dTranspose(dy, w, xShape, s, 'valid');
 }
 
 const fastConvOp = (s: number) =>
@@ -85,7 +76,9 @@ const fastConvOp = (s: number) =>
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const g = dy as tf.Tensor4D;
-        return [inputGradMM(g, ws, xs.shape, s), filterGradMM(xs, g, ws.shape, s)];
+        // On the CPU backend the contiguous JS loop (which skips post-ReLU zeros) beats im2col + matmul.
+        const dw = tf.getBackend() === 'cpu' ? conv2dFilterGrad(xs, g, ws.shape, s) : filterGradMM(xs, g, ws.shape, s);
+        return [inputGradMM(g, ws, xs.shape, s), dw];
       },
     };
   });

@@ -1,0 +1,119 @@
+/**
+ * Browser figures from the real app page in Debian's Chromium: per backend (WebGPU, WebGL, CPU), time from
+ * pressing Train to the first metrics point (cold: first load; warm: a reload in the same browser), training
+ * throughput read off the page's step counter, and page smoothness while training: main-thread long tasks
+ * (> 50 ms, PerformanceObserver 'longtask') and the requestAnimationFrame rate.
+ * Builds the app with Vite into a temp folder and serves it from a tiny node:http server.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Page } from '@playwright/test';
+import { build } from 'vite';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.wasm': 'application/wasm' };
+
+export interface BrowserBenchOptions {
+  quick: boolean;
+  /** Seconds of training per backend for throughput and smoothness (the issue's figure is 60). */
+  seconds?: number;
+  backends?: ('webgpu' | 'webgl' | 'cpu')[];
+}
+
+/** Installed before any page script: collects long tasks and counts animation frames. */
+const OBSERVE = `
+  window.__longTasks = [];
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+  window.__frames = 0;
+  const tick = () => { window.__frames++; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+`;
+
+async function stepOf(page: Page): Promise<number> {
+  return Number((await page.getByTestId('step').textContent()) ?? 0);
+}
+
+/** Seconds from the Train click to step ≥ 1 on the page. */
+async function timeToFirstStep(page: Page, url: string, timeoutS: number): Promise<{ sec: number; backend: string }> {
+  await page.goto(url);
+  const badge = page.getByTestId('backend');
+  await page.waitForFunction(() => !/starting/.test(document.querySelector('[data-testid=backend]')?.textContent ?? 'starting'), null, { timeout: 120_000 });
+  const backend = (await badge.textContent()) ?? '?';
+  await page.getByTestId('train-toggle').waitFor({ state: 'visible' });
+  const t0 = Date.now();
+  await page.getByTestId('train-toggle').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=step]')?.textContent ?? 0) >= 1, null, { timeout: timeoutS * 1000, polling: 50 });
+  return { sec: (Date.now() - t0) / 1000, backend };
+}
+
+export default async function bench(opts: BrowserBenchOptions): Promise<Record<string, unknown>> {
+  const seconds = opts.seconds ?? (opts.quick ? 5 : 20);
+  const out = mkdtempSync(join(tmpdir(), 'infomax-bench-dist-'));
+  await build({ root, logLevel: 'warn', build: { outDir: out, emptyOutDir: true } });
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent((req.url ?? '/').split(/[?#]/)[0])).replace(/^(\.\.[/\\])+/, '');
+    try {
+      const file = join(out, path === '/' ? 'index.html' : path);
+      const body = readFileSync(file);
+      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
+      res.end(body);
+    } catch {
+      res.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update'],
+  });
+  const results: Record<string, unknown> = { browser: `Chromium ${browser.version()}`, seconds };
+  try {
+    for (const backend of opts.backends ?? ['webgpu', 'webgl', 'cpu']) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      await ctx.addInitScript(OBSERVE);
+      const page = await ctx.newPage();
+      const url = `http://127.0.0.1:${port}/#preset=tiny&backend=${backend}&embedEvery=100000`;
+      try {
+        const cold = await timeToFirstStep(page, url, 300);
+        // Throughput and smoothness over `seconds` of training, counted from here.
+        const s0 = await stepOf(page);
+        const m0 = await page.evaluate(() => ({ frames: (window as unknown as { __frames: number }).__frames, lt: (window as unknown as { __longTasks: number[] }).__longTasks.length, t: performance.now() }));
+        await page.waitForTimeout(seconds * 1000);
+        const s1 = await stepOf(page);
+        const m1 = await page.evaluate(() => ({ frames: (window as unknown as { __frames: number }).__frames, lt: (window as unknown as { __longTasks: number[] }).__longTasks, t: performance.now() }));
+        const el = (m1.t - m0.t) / 1000;
+        const longTasks = m1.lt.slice(m0.lt);
+        await page.getByTestId('train-toggle').click();
+        const warm = await timeToFirstStep(page, url.replace('#', '?warm#'), 300);
+        const row = {
+          adapter: cold.backend,
+          timeToFirstStepColdSec: cold.sec,
+          timeToFirstStepWarmSec: warm.sec,
+          stepsPerSec: (s1 - s0) / el,
+          imagesPerSec: ((s1 - s0) * 4) / el,
+          longTasks: longTasks.length,
+          longestTaskMs: longTasks.length ? Math.max(...longTasks) : 0,
+          fps: (m1.frames - m0.frames) / el,
+        };
+        results[backend] = row;
+        console.log(
+          `[Chromium ${backend} · ${row.adapter}] tiny: time to first step cold ${row.timeToFirstStepColdSec.toFixed(1)} s, warm ${row.timeToFirstStepWarmSec.toFixed(1)} s; ` +
+            `${row.stepsPerSec.toFixed(2)} steps/s (${row.imagesPerSec.toFixed(1)} images/s); ${row.longTasks} long tasks (max ${row.longestTaskMs.toFixed(0)} ms), ${row.fps.toFixed(0)} fps over ${el.toFixed(0)} s`,
+        );
+      } catch (e) {
+        results[backend] = { error: (e as Error).message.split('\n')[0] };
+        console.log(`[Chromium ${backend}] failed: ${(e as Error).message.split('\n')[0]}`);
+      }
+      await ctx.close();
+    }
+  } finally {
+    await browser.close();
+    server.close();
+    rmSync(out, { recursive: true, force: true });
+  }
+  return { browser: results };
+}

@@ -1,0 +1,106 @@
+/**
+ * `npm run bench [-- <parts…>] [--quick]`: runs the benchmark parts, prints every figure with the machine
+ * and backend it came from, and writes bench/results/<part>[-quick].json. Parts: train (Node: CPU and
+ * WebGPU through Dawn), browser (Chromium: time to first step, throughput, long tasks), torch (the same
+ * model in PyTorch), soak (tensor count and bytes across a long run), tsne, import. Default: all.
+ * Options: --seconds N (browser training time per backend, default 20, quick 5), --soak-steps N.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { validate, type PresetName } from '../src/lib/config';
+import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
+import { TrainingRun } from '../src/lib/train/loop';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const PARTS = ['train', 'browser', 'torch', 'soak', 'tsne', 'import'] as const;
+type Part = (typeof PARTS)[number];
+
+function args() {
+  const argv = process.argv.slice(2);
+  const num = (k: string) => {
+    const i = argv.indexOf(`--${k}`);
+    return i >= 0 ? Number(argv[i + 1]) : undefined;
+  };
+  const parts = argv.filter((a) => (PARTS as readonly string[]).includes(a)) as Part[];
+  const unknown = argv.filter((a, i) => !a.startsWith('--') && !(PARTS as readonly string[]).includes(a) && !argv[i - 1]?.match(/^--(seconds|soak-steps)$/));
+  if (unknown.length) throw new Error(`bench: unknown part(s) ${unknown.join(', ')}; parts are ${PARTS.join(', ')}`);
+  return { parts: parts.length ? parts : [...PARTS], quick: argv.includes('--quick'), seconds: num('seconds'), soakSteps: num('soak-steps') };
+}
+
+/** Issue 7's soak: tensor count and bytes at the start and the end of a long tiny-preset run (CPU backend). */
+async function soak(steps: number): Promise<Record<string, unknown>> {
+  await tf.setBackend('cpu');
+  const cfg = validate({ backend: 'cpu' }, 'tiny');
+  const data = makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: cfg.imageSize });
+  const run = new TrainingRun(cfg, data);
+  await run.trainSteps(10);
+  const start = tf.memory();
+  const t = performance.now();
+  await run.trainSteps(steps - 10);
+  const end = tf.memory();
+  run.dispose();
+  const r = { steps, seconds: (performance.now() - t) / 1000, start: { tensors: start.numTensors, bytes: start.numBytes }, end: { tensors: end.numTensors, bytes: end.numBytes } };
+  console.log(`[soak · cpu] tiny, ${steps} steps: tensors ${r.start.tensors} → ${r.end.tensors}, bytes ${r.start.bytes} → ${r.end.bytes} (${r.seconds.toFixed(0)} s)`);
+  return { soak: r };
+}
+
+/** The same model and step in PyTorch (bench/torch_amdim.py), if python3 with torch exists. */
+function torch(quick: boolean): Record<string, unknown> {
+  const py = ['/usr/bin/python3', 'python3'].find((p) => {
+    try {
+      execFileSync(p, ['-c', 'import torch'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  if (!py) {
+    console.log('[torch] skipped: no python3 with torch (Debian: apt-get install python3-torch)');
+    return { torch: { skipped: 'no python3 with torch' } };
+  }
+  const rows: Record<string, unknown> = {};
+  for (const p of (quick ? ['tiny'] : ['tiny', 'demo']) as PresetName[]) {
+    const c = validate({}, p);
+    const a = ['--ndf', c.ndf, '--n-rkhs', c.nRkhs, '--n-depth', c.nDepth, '--batch', c.batchSize, '--size', c.imageSize, '--steps', p === 'tiny' ? 20 : 5].map(String);
+    const r = JSON.parse(execFileSync(py, [`${root}bench/torch_amdim.py`, ...a], { encoding: 'utf8' }).trim().split('\n').pop()!);
+    rows[p] = r;
+    console.log(`[PyTorch ${r.torch} · ${r.device}, ${r.threads} thread(s)] ${p}: ${r.imagesPerSec.toFixed(1)} images/s, ${r.stepsPerSec.toFixed(2)} steps/s`);
+  }
+  return { torch: rows };
+}
+
+async function main(): Promise<void> {
+  const a = args();
+  mkdirSync(`${root}bench/results`, { recursive: true });
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, date: new Date().toISOString() };
+  console.log(`# InfoMax Lab bench on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${a.quick ? ', quick' : ''}; parts: ${a.parts.join(', ')}`);
+  const all: Record<string, unknown> = { machine, quick: a.quick };
+  for (const part of a.parts) {
+    const t = performance.now();
+    let r: Record<string, unknown>;
+    try {
+      if (part === 'train') r = await (await import('./train')).default({ quick: a.quick });
+      else if (part === 'browser') r = await (await import('./browser')).default({ quick: a.quick, seconds: a.seconds });
+      else if (part === 'torch') r = torch(a.quick);
+      else if (part === 'soak') r = await soak(a.soakSteps ?? (a.quick ? 100 : a.parts.length === 1 ? 2000 : 300));
+      else if (part === 'tsne') r = await (await import('./tsne')).default({ quick: a.quick });
+      else if (!existsSync(`${root}bench/import.ts`)) r = { skipped: 'bench/import.ts missing' };
+      else r = await (await import('./import')).default({ quick: a.quick });
+    } catch (e) {
+      console.log(`[${part}] failed: ${(e as Error).message}`);
+      r = { error: (e as Error).message };
+    }
+    all[part] = r;
+    writeFileSync(`${root}bench/results/${part}${a.quick ? '-quick' : ''}.json`, JSON.stringify({ machine, ...r }, null, 2));
+    console.log(`# ${part}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  }
+  writeFileSync(`${root}bench/results/latest${a.quick ? '-quick' : ''}.json`, JSON.stringify(all, null, 2));
+}
+
+main().catch((e) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exit(1);
+});
