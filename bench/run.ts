@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { validate, type PresetName } from '../src/lib/config';
 import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
 import { TrainingRun } from '../src/lib/train/loop';
+import { disposeConvCache } from '../src/lib/model/fastconv';
+import { disposeLossCache } from '../src/lib/model/loss';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PARTS = ['train', 'browser', 'torch', 'soak', 'tsne', 'import'] as const;
@@ -32,6 +34,10 @@ function args() {
 
 /** Issue 7's soak: tensor count and bytes at the start and the end of a long tiny-preset run (CPU backend). */
 async function soak(steps: number): Promise<Record<string, unknown>> {
+  // Cached masks and indices may live on the WebGPU backend from the train part; a CPU read of them needs
+  // OffscreenCanvas (missing in Node), so drop them and let the CPU backend rebuild its own.
+  disposeLossCache();
+  disposeConvCache();
   await tf.setBackend('cpu');
   const cfg = validate({ backend: 'cpu' }, 'tiny');
   const data = makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: cfg.imageSize });

@@ -51,10 +51,11 @@ async function main(): Promise<void> {
     await run.trainSteps(Math.min(every, steps - run.step));
     flush();
   }
-  const { point } = await run.evaluate();
-  console.log(
-    `# held-out: linear probe ${(point.linear * 100).toFixed(1)}% (random encoder ${(point.linearRandom * 100).toFixed(1)}%), kNN ${(point.knn * 100).toFixed(1)}% (random encoder ${(point.knnRandom * 100).toFixed(1)}%)`,
-  );
+  const { point, snapshot } = await run.evaluate();
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const fitted = snapshot.labels ? await run.fittedLinear(snapshot.labels, snapshot.features) : NaN;
+  console.log(`# held-out (${snapshot.n} images): kNN (k=20, cosine) ${pct(point.knn)}, random encoder ${pct(point.knnRandom)}`);
+  console.log(`# held-out: linear classifier fitted on frozen features ${pct(fitted)}, random encoder ${pct(point.linearRandom)}; online probe ${pct(point.linear)}`);
   console.log(`# ${printed} lines, tensors alive: ${tf.memory().numTensors}`);
   run.dispose();
 }

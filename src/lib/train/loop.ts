@@ -238,21 +238,31 @@ export class TrainingRun {
   async #randomBaseline(probeLabels: Int32Array): Promise<{ knn: number; linear: number }> {
     const rand = createTrainer(this.cfg, nClassesOf(this.data), rngFor(this.cfg.seed, 'random-baseline'));
     try {
-      const D = this.cfg.nRkhs, n = this.probe.length;
       const feats = await this.encode('test', this.probe, rand);
-      const knn = knnAccuracy(feats, n, D, probeLabels, 20);
-      const m = Math.min(this.data.train.count, BASELINE_TRAIN);
-      const trainIdx = Int32Array.from({ length: m }, (_, i) => Math.floor((i * this.data.train.count) / m));
-      const tf_ = await this.encode('train', trainIdx, rand);
-      const trainLabels = Int32Array.from(trainIdx, (i) => this.data.train.labels![i]);
-      const stats = standardise(tf_, m, D);
-      const w = fitSoftmax(tf_, m, D, trainLabels, nClassesOf(this.data));
-      const probeCopy = feats.slice();
-      standardise(probeCopy, n, D, stats);
-      return { knn, linear: softmaxAccuracy(w, probeCopy, n, D, probeLabels, nClassesOf(this.data)) };
+      return { knn: knnAccuracy(feats, this.probe.length, this.cfg.nRkhs, probeLabels, 20), linear: await this.fittedLinear(probeLabels, feats, rand) };
     } finally {
       rand.dispose();
     }
+  }
+
+  /**
+   * Linear evaluation by the book: a softmax regression fitted to convergence on frozen features of up to
+   * 500 training images, scored on the probe set. Used for the random baseline, and (CLI, README) for the
+   * trained encoder too, so both sides of the comparison get the same classifier.
+   */
+  async fittedLinear(probeLabels: Int32Array, probeFeats?: Float32Array, encoder: Pick<Trainer, 'encode'> = this.trainer): Promise<number> {
+    if (!this.data.train.labels) return NaN;
+    const D = this.cfg.nRkhs, n = this.probe.length, C = nClassesOf(this.data);
+    const feats = probeFeats ?? (await this.encode('test', this.probe, encoder));
+    const m = Math.min(this.data.train.count, BASELINE_TRAIN);
+    const trainIdx = Int32Array.from({ length: m }, (_, i) => Math.floor((i * this.data.train.count) / m));
+    const trainFeats = await this.encode('train', trainIdx, encoder);
+    const trainLabels = Int32Array.from(trainIdx, (i) => this.data.train.labels![i]);
+    const stats = standardise(trainFeats, m, D);
+    const w = fitSoftmax(trainFeats, m, D, trainLabels, C);
+    const probeCopy = feats.slice();
+    standardise(probeCopy, n, D, stats);
+    return softmaxAccuracy(w, probeCopy, n, D, probeLabels, C);
   }
 
   /** Augmented pairs exactly as training makes them (same code path), from a separate preview stream. */
