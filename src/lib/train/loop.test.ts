@@ -51,6 +51,11 @@ describe('TrainingRun (tiny preset, CPU backend)', () => {
     await run.evaluate();
     await run.evaluate();
     expect(tf.memory().numTensors).toBe(early);
+    // Checkpoint and restore (the worker's warm-up does this on every fresh run) add nothing either.
+    const ck = await run.checkpoint();
+    run.restore(ck.meta, ck.tensors);
+    run.restore(ck.meta, ck.tensors);
+    expect(tf.memory().numTensors).toBe(early);
     run.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -331,7 +331,10 @@ export class TrainingRun {
       if (!t) throw new Error(`checkpoint: tensor "${name}" is missing`);
       if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`checkpoint: ${name}: expected [${v.shape}], got [${t.shape}]`);
     }
-    for (const [name, v] of Object.entries(vars)) v.assign(tf.tensor(tensors[name].data as Float32Array, v.shape, v.dtype));
+    // tidy: the uploaded copy goes, the variable keeps its data.
+    tf.tidy(() => {
+      for (const [name, v] of Object.entries(vars)) v.assign(tf.tensor(tensors[name].data as Float32Array, v.shape, v.dtype));
+    });
     this.trainer.optimizer.step = meta.adamStep;
     this.trainer.probeOptimizer.step = meta.probeAdamStep;
     this.#sampler = BatchSampler.restore(meta.sampler);

@@ -29,6 +29,8 @@ let lastEvalStep = -1;
 let previews = 0; // each preview request draws new pairs, reproducibly from the seed
 /** The evaluation in flight, if any: training waits for it rather than interleaving with it. */
 let evaluating: Promise<void> | null = null;
+/** True while the warm-up step runs: its metrics are not shown. */
+let warming = false;
 /** Set by device.lost; the training loop stops and recovers. */
 let deviceLost: string | null = null;
 /** The first loss term that came back non-finite. */
@@ -95,7 +97,7 @@ async function buildRun(id: number, cfg: Config, resume: boolean): Promise<Train
         const bad = TERMS.find(([k]) => !Number.isFinite(p[k]));
         if (bad) badTerm = { term: bad[1], step: p.step };
       }
-      if (id === runId) post({ type: 'metrics', runId: id, points });
+      if (id === runId && !warming) post({ type: 'metrics', runId: id, points });
     },
   });
   let restored = false;
@@ -144,13 +146,39 @@ async function init(id: number, cfg: Config, key: string, resume: boolean): Prom
   run = r;
   lastEvalStep = -1;
   setState(cfg.steps > 0 && r.step >= cfg.steps ? 'done' : r.step > 0 ? 'paused' : 'idle');
-  await evaluate(id); // current scores and embedding, while the user reads the page
+  // While the user reads the page: compile the step's shaders, then the current scores and embedding.
+  await exclusive(async () => {
+    await warmUp(id);
+    await evaluateNow(id);
+  });
+}
+
+/** Run `fn` after any evaluation or warm-up in flight; training waits for it too. */
+function exclusive(fn: () => Promise<void>): Promise<void> {
+  if (evaluating) return evaluating.then(() => exclusive(fn));
+  evaluating = fn().finally(() => (evaluating = null));
+  return evaluating;
 }
 
 function evaluate(id: number): Promise<void> {
-  if (evaluating) return evaluating.then(() => evaluate(id));
-  evaluating = evaluateNow(id).finally(() => (evaluating = null));
-  return evaluating;
+  return exclusive(() => evaluateNow(id));
+}
+
+/**
+ * One throwaway training step on a fresh run, then back to the exact state before it: the first real step
+ * no longer pays for shader compilation (tens of seconds on software WebGPU, seconds on a real GPU).
+ */
+async function warmUp(id: number): Promise<void> {
+  const r = run;
+  if (!r || id !== runId || r.step !== 0) return;
+  const before = await r.checkpoint();
+  warming = true;
+  try {
+    await r.trainSteps(1);
+  } finally {
+    warming = false;
+  }
+  r.restore(before.meta, before.tensors);
 }
 
 async function evaluateNow(id: number): Promise<void> {
