@@ -32,6 +32,8 @@ async function main(): Promise<void> {
   const data = makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: cfg.imageSize });
   const window: MetricPoint[] = [];
   const run = new TrainingRun(cfg, data, { onMetrics: (pts) => window.push(...pts) });
+  if (cfg.method === 'dim')
+    console.log(`# Deep InfoMax (${cfg.dimMode}, ${cfg.dimEstimator}): its loss and estimate are in the 1→7 columns${cfg.dimEstimator === 'jsd' ? ' (JSD tracks MI but is not in nats)' : ''}`);
   console.log('  step |   L1→5   L1→7   L5→5 |   I1→5   I1→7   I5→5 (nats) | probe acc | steps/s   (means since the previous line)');
   let printed = 0;
   // Each line is the mean over the steps since the previous line: single small batches are noisy.
