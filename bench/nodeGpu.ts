@@ -1,37 +1,9 @@
 /**
- * WebGPU in Node for the benchmark: like cli/node-gpu.ts, but asks Dawn for `allow_unsafe_apis` so the
- * device offers timestamp queries (tf.profile's per-kernel GPU times), and reports the adapter it got.
+ * WebGPU in Node for the benchmark: cli/node-gpu.ts with Dawn's `allow_unsafe_apis`, so the device offers
+ * timestamp queries (tf.profile's per-kernel GPU times).
  */
-import { existsSync } from 'node:fs';
+import { installNodeWebGpu } from '../cli/node-gpu';
 
-const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
-
-type Adapter = { info?: Record<string, string>; features?: Set<string> };
-type Gpu = { requestAdapter(o?: object): Promise<Adapter | null> };
-
-export async function installGpu(opts: { allowSoftware: boolean }): Promise<{ ok: boolean; note: string; software?: boolean }> {
-  if ((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return { ok: true, note: 'navigator.gpu already present' };
-  let mod: { create: (args: string[]) => Gpu; globals: Record<string, unknown> };
-  try {
-    mod = (await import('webgpu')) as never;
-  } catch (e) {
-    return { ok: false, note: `the webgpu package could not load: ${(e as Error).message}` };
-  }
-  const make = async () => {
-    const gpu = mod.create(['enable-dawn-features=allow_unsafe_apis']);
-    return { gpu, adapter: await gpu.requestAdapter({ powerPreference: 'high-performance' }) };
-  };
-  let { gpu, adapter } = await make();
-  if (!adapter && opts.allowSoftware && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
-    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    ({ gpu, adapter } = await make());
-  }
-  if (!adapter) return { ok: false, note: 'WebGPU (Dawn): no adapter (no Vulkan driver?)' };
-  const info = adapter.info ?? {};
-  const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
-  const software = /swiftshader|llvmpipe|cpu/i.test(text);
-  if (software && !opts.allowSoftware) return { ok: false, note: `WebGPU (Dawn): only a software adapter (${info.description || 'SwiftShader'})` };
-  Object.assign(globalThis, mod.globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
-  return { ok: true, note: text.replace(/\s+/g, ' ').trim(), software };
+export function installGpu(opts: { allowSoftware: boolean }) {
+  return installNodeWebGpu({ ...opts, dawnFlags: ['enable-dawn-features=allow_unsafe_apis'] });
 }

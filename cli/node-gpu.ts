@@ -7,29 +7,39 @@ import { existsSync } from 'node:fs';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-export async function installNodeWebGpu(opts: { allowSoftware: boolean }): Promise<{ ok: boolean; note: string }> {
+type Adapter = { info?: Record<string, string> };
+type Gpu = { requestAdapter(o?: object): Promise<Adapter | null> };
+
+export interface NodeGpuOptions {
+  /** Accept a software adapter (SwiftShader), trying its ICD when no hardware one is found. */
+  allowSoftware: boolean;
+  /** Dawn toggles, e.g. 'enable-dawn-features=allow_unsafe_apis' for timestamp queries in benchmarks. */
+  dawnFlags?: string[];
+}
+
+export async function installNodeWebGpu(opts: NodeGpuOptions): Promise<{ ok: boolean; note: string; software?: boolean }> {
   if ((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return { ok: true, note: 'navigator.gpu already present' };
-  let mod: { create: (args: string[]) => unknown; globals: Record<string, unknown> };
+  let mod: { create: (args: string[]) => Gpu; globals: Record<string, unknown> };
   try {
     mod = (await import('webgpu')) as never;
   } catch (e) {
     return { ok: false, note: `the webgpu package could not load: ${(e as Error).message}` };
   }
-  const tryCreate = async () => {
-    const gpu = mod.create([]) as { requestAdapter(): Promise<{ info?: Record<string, string> } | null> };
-    const adapter = await gpu.requestAdapter();
-    return { gpu, adapter };
+  const make = async () => {
+    const gpu = mod.create(opts.dawnFlags ?? []);
+    return { gpu, adapter: await gpu.requestAdapter({ powerPreference: 'high-performance' }) };
   };
-  let { gpu, adapter } = await tryCreate();
+  let { gpu, adapter } = await make();
   if (!adapter && opts.allowSoftware && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    ({ gpu, adapter } = await tryCreate());
+    ({ gpu, adapter } = await make());
   }
   if (!adapter) return { ok: false, note: 'WebGPU (Dawn): no adapter (no Vulkan driver?)' };
   const info = adapter.info ?? {};
-  const software = /swiftshader|llvmpipe|cpu/i.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
-  if (software && !opts.allowSoftware) return { ok: false, note: `WebGPU (Dawn): only a software adapter (${info.description || info.device || 'SwiftShader'})` };
+  const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
+  const software = /swiftshader|llvmpipe|cpu/i.test(text);
+  if (software && !opts.allowSoftware) return { ok: false, note: `WebGPU (Dawn): only a software adapter (${info.description || 'SwiftShader'})` };
   Object.assign(globalThis, mod.globals);
   Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
-  return { ok: true, note: `${info.vendor ?? ''} ${info.description ?? ''}`.trim() };
+  return { ok: true, note: text.replace(/\s+/g, ' ').trim(), software };
 }

@@ -143,13 +143,19 @@ export function sourceIndices(src: ArrayLike<number>, B: number, T: number, whic
   return tf.tensor1d(idx, 'int32');
 }
 
-export function amdimLoss(a: Features, b: Features, opts: AmdimLossOptions = {}): AmdimLoss {
+/** Checked sizes, clip and 5→5 source locations shared by the plain and the fused loss. */
+export function lossSetup(a: Features, b: Features, opts: AmdimLossOptions) {
   const tclip = opts.tclip ?? 20;
   if (!(tclip > 0)) throw new Error(`amdimLoss: tclip must be positive, got ${tclip}`);
   const { B, D } = checkFeatures(a, b);
   const T5 = a.r5.shape[1] * a.r5.shape[2];
   const T7 = a.r7.shape[1] * a.r7.shape[2];
   const src5 = opts.src5 ?? sampleSrc5(new Rng(opts.seed ?? 0), B, T5);
+  return { tclip, B, D, T5, T7, src5 };
+}
+
+export function amdimLoss(a: Features, b: Features, opts: AmdimLossOptions = {}): AmdimLoss {
+  const { tclip, B, D, T5, T7, src5 } = lossSetup(a, b, opts);
   return tf.tidy(() => {
     const u1a = tf.reshape(a.r1, [B, D]) as tf.Tensor2D; // (B, D)
     const u1b = tf.reshape(b.r1, [B, D]) as tf.Tensor2D;

@@ -7,9 +7,8 @@
  * Same value as amdimLoss to float rounding (lossFused.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../rng';
 import type { Features } from './encoder';
-import { REG_WEIGHT, checkFeatures, nceCandidates, nceMasks, sampleSrc5, softClip, softplusStable, sourceIndices, type AmdimLoss, type AmdimLossOptions } from './loss';
+import { REG_WEIGHT, lossSetup, nceCandidates, nceMasks, softClip, softplusStable, sourceIndices, type AmdimLoss, type AmdimLossOptions } from './loss';
 
 /** One pair over both directions: sc (2, B, B·T) clipped scores → mean over (direction, i, l) of ℓ_il. */
 function pairLoss(sc: tf.Tensor3D, B: number, T: number): tf.Scalar {
@@ -21,12 +20,7 @@ function pairLoss(sc: tf.Tensor3D, B: number, T: number): tf.Scalar {
 }
 
 export function amdimLossFused(a: Features, b: Features, opts: AmdimLossOptions = {}): AmdimLoss {
-  const tclip = opts.tclip ?? 20;
-  if (!(tclip > 0)) throw new Error(`amdimLoss: tclip must be positive, got ${tclip}`);
-  const { B, D } = checkFeatures(a, b);
-  const T5 = a.r5.shape[1] * a.r5.shape[2];
-  const T7 = a.r7.shape[1] * a.r7.shape[2];
-  const src5 = opts.src5 ?? sampleSrc5(new Rng(opts.seed ?? 0), B, T5);
+  const { tclip, B, D, T5, T7, src5 } = lossSetup(a, b, opts);
   return tf.tidy(() => {
     const flat = (t: tf.Tensor4D, n: number) => tf.reshape(t, [n, D]) as tf.Tensor2D;
     const m5a = flat(a.r5, B * T5), m5b = flat(b.r5, B * T5); // (B·T5, D)
