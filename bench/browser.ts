@@ -5,16 +5,15 @@
  * (> 50 ms, PerformanceObserver 'longtask') and the requestAnimationFrame rate.
  * Builds the app with Vite into a temp folder and serves it from a tiny node:http server.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
+import { launchChromium, serveStatic } from './serve';
 import { build } from 'vite';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.svg': 'image/svg+xml', '.wasm': 'application/wasm' };
 
 export interface BrowserBenchOptions {
   quick: boolean;
@@ -53,23 +52,9 @@ export default async function bench(opts: BrowserBenchOptions): Promise<Record<s
   const seconds = opts.seconds ?? (opts.quick ? 5 : 20);
   const out = mkdtempSync(join(tmpdir(), 'infomax-bench-dist-'));
   await build({ root, logLevel: 'warn', build: { outDir: out, emptyOutDir: true } });
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent((req.url ?? '/').split(/[?#]/)[0])).replace(/^(\.\.[/\\])+/, '');
-    try {
-      const file = join(out, path === '/' ? 'index.html' : path);
-      const body = readFileSync(file);
-      res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
-      res.end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  const server = await serveStatic(out);
+  const port = server.port;
+  const browser = await launchChromium();
   const results: Record<string, unknown> = { browser: `Chromium ${browser.version()}`, seconds };
   try {
     for (const backend of opts.backends ?? ['webgpu', 'webgl', 'cpu']) {

@@ -5,12 +5,11 @@
  * Bundles bench/importPage.ts with Vite, serves it from a tiny static server, drives Debian's Chromium.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from '@playwright/test';
+import { launchChromium, serveStatic } from './serve';
 import { build } from 'vite';
 import type { PageResult } from './importPage';
 
@@ -49,23 +48,9 @@ export default async function bench(opts: { quick: boolean; baseURL?: string }):
   const html = '<!doctype html><meta charset="utf-8"><title>import bench</title><input type="file" id="files" multiple><script type="module" src="./bench.js"></script>';
   const photos = join(out, 'photos');
   mkdirSync(photos);
-  const types: Record<string, string> = { '.js': 'text/javascript', '.html': 'text/html' };
-  const server = createServer((req, res) => {
-    const path = normalize(decodeURIComponent((req.url ?? '/').split('?')[0]));
-    if (path === '/' || path === '/index.html') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html);
-    try {
-      const body = readFileSync(join(out, path));
-      res.writeHead(200, { 'content-type': types[extname(path)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking'],
-  });
+  const server = await serveStatic(out, { '/': html, '/index.html': html });
+  const port = server.port;
+  const browser = await launchChromium();
   let phase = 'setup';
   let rssBefore = 0;
   let peak = 0;

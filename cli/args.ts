@@ -1,5 +1,5 @@
 /** `--key value` command-line flags into config overrides, typed through the config schema. */
-import { SCHEMA, type Config, type PresetName } from '../src/lib/config';
+import { SCHEMA, isNumericKey, type Config, type PresetName } from '../src/lib/config';
 
 export interface CliArgs {
   preset?: PresetName;
@@ -18,9 +18,7 @@ export function parseArgs(argv: string[], extraKeys: string[] = []): CliArgs {
     if (k === 'preset') out.preset = v as PresetName;
     else if (extraKeys.includes(k)) out.extra[k] = v;
     else if (Object.prototype.hasOwnProperty.call(SCHEMA, k)) {
-      const spec = SCHEMA[k as keyof Config];
-      const numeric = spec.kind === 'int' || spec.kind === 'number' || (spec.kind === 'enum' && typeof spec.options[0] === 'number');
-      out.overrides[k as keyof Config] = numeric ? Number(v) : v;
+      out.overrides[k as keyof Config] = isNumericKey(k as keyof Config) ? Number(v) : v;
     } else throw new Error(`unknown flag --${k}; config keys are: ${Object.keys(SCHEMA).join(', ')}`);
   }
   return out;

@@ -260,15 +260,19 @@ export function decodeHash(hash: string): Config {
       continue;
     }
     if (!Object.prototype.hasOwnProperty.call(SCHEMA, key)) throw new ConfigError(key, `config: unknown key "${key.slice(0, 40)}"`);
-    const spec = SCHEMA[key as keyof Config];
-    const numeric = spec.kind === 'int' || spec.kind === 'number' || (spec.kind === 'enum' && typeof spec.options[0] === 'number');
-    if (numeric) {
+    if (isNumericKey(key as keyof Config)) {
       const n = text.trim() === '' ? NaN : Number(text);
       if (!Number.isFinite(n)) throw new ConfigError(key, `config.${key}: expected a number, got ${JSON.stringify(text.slice(0, 40))}`);
       raw[key] = n;
     } else raw[key] = text;
   }
   return validate(raw, presetName);
+}
+
+/** Keys whose text form (URL hash, command line) must be parsed as a number. */
+export function isNumericKey(key: keyof Config): boolean {
+  const spec = SCHEMA[key];
+  return spec.kind === 'int' || spec.kind === 'number' || (spec.kind === 'enum' && typeof spec.options[0] === 'number');
 }
 
 export function helpFor(key: keyof Config): string {

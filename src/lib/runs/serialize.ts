@@ -4,13 +4,10 @@
  * and says which one is wrong, because the file may come from anywhere.
  */
 import { validate, type Config } from '../config';
-import type { EvalPoint, MetricPoint } from '../worker/protocol';
 import type { RunMeta, RunRecord } from '../data/store';
+import { EVAL_KEYS, METRIC_KEYS } from '../worker/protocol';
 
-export const METRIC_KEYS = [
-  'loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time',
-] as const satisfies readonly Exclude<keyof MetricPoint, 'step'>[];
-export const EVAL_KEYS = ['linear', 'knn', 'linearRandom', 'knnRandom'] as const satisfies readonly Exclude<keyof EvalPoint, 'step'>[];
+export { EVAL_KEYS, METRIC_KEYS };
 export type MetricKey = (typeof METRIC_KEYS)[number];
 export type EvalKey = (typeof EVAL_KEYS)[number];
 

@@ -9,7 +9,7 @@ import { Rng, rngFor } from '../rng';
 import { gather, imageBytes, type Dataset } from '../data/dataset';
 import { BatchSampler } from '../data/batches';
 import { augmentPairFromBytes, drawAugParams } from '../data/augment';
-import { createTrainer } from './step';
+import { STEP_KEYS, createTrainer } from './step';
 import { knnAccuracy } from '../embed/knn';
 import { argmaxAccuracy, fitSoftmax, softmaxAccuracy, standardise } from './evaluate';
 import type { EmbeddingSnapshot, EvalPoint, MetricPoint } from '../worker/protocol';
@@ -36,7 +36,6 @@ const EVAL_CHUNK = 64;
 /** Training images used to fit the random-encoder baseline's linear classifier. */
 const BASELINE_TRAIN = 500;
 
-const METRIC_KEYS = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc'] as const;
 
 type Trainer = ReturnType<typeof createTrainer>;
 
@@ -139,7 +138,7 @@ export class TrainingRun {
     if (!this.#window.length) return;
     const w = this.#window;
     this.#window = [];
-    const packed = tf.tidy(() => tf.stack(w.map((e) => tf.stack(METRIC_KEYS.map((k) => e.out[k] ?? tf.scalar(0))))));
+    const packed = tf.tidy(() => tf.stack(w.map((e) => tf.stack(STEP_KEYS.map((k) => e.out[k] ?? tf.scalar(0))))));
     for (const e of w) for (const t of Object.values(e.out)) t.dispose();
     this.#pending.push({ steps: w.map((e) => e.step), lrs: w.map((e) => e.lr), packed, t0, t1: performance.now(), time: this.time });
   }
@@ -147,7 +146,7 @@ export class TrainingRun {
   async #drain(keep: number): Promise<void> {
     while (this.#pending.length > keep) {
       const p = this.#pending.shift()!;
-      const v = (await p.packed.data()) as Float32Array; // (n, METRIC_KEYS)
+      const v = (await p.packed.data()) as Float32Array; // (n, STEP_KEYS)
       p.packed.dispose();
       // Rate between successive windows being queued: with at most two read-backs in flight the queueing
       // is throttled to the GPU's pace, so this is throughput, not just the CPU's enqueue speed.
@@ -156,7 +155,7 @@ export class TrainingRun {
       this.#lastLogTime = p.t1;
       const points: MetricPoint[] = p.steps.map((step, r) => {
         const pt = { step: step + 1, lr: p.lrs[r], stepsPerSec: sps, imagesPerSec: sps * this.cfg.batchSize, time: p.time } as MetricPoint;
-        METRIC_KEYS.forEach((k, c) => (pt[k] = v[r * METRIC_KEYS.length + c]));
+        STEP_KEYS.forEach((k, c) => (pt[k] = v[r * STEP_KEYS.length + c]));
         return pt;
       });
       this.history.push(...points);

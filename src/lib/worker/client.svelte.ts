@@ -5,7 +5,7 @@
  */
 import { DEFAULTS, decodeHash, encodeHash, type Config } from '../config';
 import { deleteCheckpoint, getSetting, newId, setSetting } from '../data/store';
-import type { BackendInfo, DatasetInfo, EmbeddingSnapshot, EvalPoint, FromWorker, MemoryInfo, MetricPoint, RunState, ToWorker } from './protocol';
+import { EVAL_KEYS, METRIC_KEYS, type BackendInfo, type DatasetInfo, type EmbeddingSnapshot, type EvalPoint, type FromWorker, type MemoryInfo, type MetricPoint, type RunState, type ToWorker } from './protocol';
 
 /** What the page needs to offer "resume" after a reload: written each time the worker saves a checkpoint. */
 export interface ResumeInfo {
@@ -17,7 +17,6 @@ export interface ResumeInfo {
 const RESUME_SETTING = 'resume';
 
 export type MetricKey = Exclude<keyof MetricPoint, 'step'>;
-const METRIC_FIELDS: MetricKey[] = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time'];
 
 export class Columns<K extends string> {
   step: number[] = [];
@@ -61,8 +60,8 @@ export class TrainerClient {
   preview = $state.raw<{ size: number; count: number; a: Float32Array; b: Float32Array } | null>(null);
   /** Bumped whenever `metrics` or `evals` grow. */
   version = $state(0);
-  metrics = new Columns<MetricKey>(METRIC_FIELDS);
-  evals = new Columns<'linear' | 'knn' | 'linearRandom' | 'knnRandom'>(['linear', 'knn', 'linearRandom', 'knnRandom']);
+  metrics = new Columns<MetricKey>(METRIC_KEYS);
+  evals = new Columns(EVAL_KEYS);
   stepsPerSec = $state(0);
   lastEval = $state.raw<EvalPoint | null>(null);
   memory = $state.raw<MemoryInfo | null>(null);
@@ -143,8 +142,8 @@ export class TrainerClient {
     this.#runId++;
     this.state = 'loading';
     this.step = 0;
-    this.metrics = new Columns<MetricKey>(METRIC_FIELDS);
-    this.evals = new Columns(['linear', 'knn', 'linearRandom', 'knnRandom']);
+    this.metrics = new Columns<MetricKey>(METRIC_KEYS);
+    this.evals = new Columns(EVAL_KEYS);
     this.snapshot = null;
     this.lastEval = null;
     this.stepsPerSec = 0;
@@ -211,9 +210,9 @@ export class TrainerClient {
         if (m.memory) this.memory = m.memory;
         break;
       case 'history':
-        this.metrics = new Columns<MetricKey>(METRIC_FIELDS);
+        this.metrics = new Columns<MetricKey>(METRIC_KEYS);
         for (const p of m.points) this.metrics.push(p);
-        this.evals = new Columns(['linear', 'knn', 'linearRandom', 'knnRandom']);
+        this.evals = new Columns(EVAL_KEYS);
         for (const p of m.evals) this.evals.push(p);
         this.lastEval = m.evals.at(-1) ?? null;
         this.version++;

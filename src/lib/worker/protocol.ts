@@ -36,6 +36,11 @@ export interface MetricPoint {
   time: number;
 }
 
+/** The fields of a MetricPoint besides its step, in one fixed order (columns, CSV, serialisation). */
+export const METRIC_KEYS = [
+  'loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time',
+] as const satisfies readonly Exclude<keyof MetricPoint, 'step'>[];
+
 /** Evaluation on the held-out split, every `embedEvery` steps. */
 export interface EvalPoint {
   step: number;
@@ -47,6 +52,8 @@ export interface EvalPoint {
   linearRandom: number;
   knnRandom: number;
 }
+
+export const EVAL_KEYS = ['linear', 'knn', 'linearRandom', 'knnRandom'] as const satisfies readonly Exclude<keyof EvalPoint, 'step'>[];
 
 export interface DatasetInfo {
   id: string;
