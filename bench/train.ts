@@ -35,19 +35,26 @@ export interface TrainBenchOptions {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const now = () => performance.now();
 
-/** Wraps the backend's upload/read entry points to count GPU→CPU reads and bytes uploaded. */
+/**
+ * Wraps the backend's entry points to count GPU→CPU reads, uploads from JS (a write with values; a kernel's
+ * output is also registered through write, without values, and is not an upload) and GPU dispatches.
+ */
 function counters() {
   const b = tf.backend() as unknown as Record<string, (...a: unknown[]) => unknown>;
-  const c = { reads: 0, readSyncs: 0, uploads: 0, uploadBytes: 0 };
-  const orig = { read: b.read, readSync: b.readSync, write: b.write };
+  const c = { reads: 0, readSyncs: 0, uploads: 0, uploadBytes: 0, dispatches: 0 };
+  const orig = { read: b.read, readSync: b.readSync, write: b.write, runWebGPUProgram: b.runWebGPUProgram };
   b.read = function (...a) { c.reads++; return orig.read.apply(this, a); };
   b.readSync = function (...a) { c.readSyncs++; return orig.readSync.apply(this, a); };
   b.write = function (...a) {
-    c.uploads++;
     const v = a[0] as { byteLength?: number; length?: number } | null;
-    c.uploadBytes += v?.byteLength ?? (v?.length ?? 0) * 4;
+    if (v != null) {
+      c.uploads++;
+      c.uploadBytes += v.byteLength ?? (v.length ?? 0) * 4;
+    }
     return orig.write.apply(this, a);
   };
+  if (orig.runWebGPUProgram)
+    b.runWebGPUProgram = function (...a) { c.dispatches++; return orig.runWebGPUProgram.apply(this, a); };
   return { c, restore: () => Object.assign(b, orig) };
 }
 
@@ -80,36 +87,77 @@ function views(cfg: Config): { xa: tf.Tensor4D; xb: tf.Tensor4D; labels: tf.Tens
   return { xa: img(), xb: img(), labels: tf.tensor1d(Int32Array.from({ length: B }, (_, i) => i % 10), 'int32') };
 }
 
+/** Seconds the last timeSteps spent inside step() calls per step: on a GPU, the JavaScript cost of issuing a step. */
+let lastHostSec = 0;
+
+/** Times `n` steps of a trainer on fixed inputs; 'sync' awaits every metric every step. Seconds per step. */
+async function timeSteps(tr: ReturnType<typeof createTrainer>, v: ReturnType<typeof views>, n: number, readback: 'end' | 'sync'): Promise<number> {
+  const t = now();
+  let host = 0;
+  let last: ReturnType<typeof tr.step> | null = null;
+  for (let i = 0; i < n; i++) {
+    const h = now();
+    const out = tr.step(v.xa, v.xb, v.labels);
+    host += now() - h;
+    if (readback === 'sync') {
+      for (const k of STEP_KEYS) await out[k].data();
+      disposeStepOutput(out);
+    } else {
+      if (last) disposeStepOutput(last);
+      last = out;
+    }
+  }
+  if (last) {
+    await last.total.data();
+    disposeStepOutput(last);
+  }
+  lastHostSec = host / 1000 / n;
+  return (now() - t) / 1000 / n;
+}
+
 /** Median seconds per step of the bare step on fixed inputs. 'sync' awaits every metric every step. */
 async function stepTime(cfg: Config, impl: Impl, steps: number, readback: 'end' | 'sync', reps = 3): Promise<{ sec: number; firstStepSec: number }> {
   const tr = createTrainer(cfg, 10, new Rng(cfg.seed), { impl });
   const v = views(cfg);
-  const run = async (n: number) => {
-    const t = now();
-    let last: ReturnType<typeof tr.step> | null = null;
-    for (let i = 0; i < n; i++) {
-      const out = tr.step(v.xa, v.xb, v.labels);
-      if (readback === 'sync') {
-        for (const k of STEP_KEYS) await out[k].data();
-        disposeStepOutput(out);
-      } else {
-        if (last) disposeStepOutput(last);
-        last = out;
-      }
-    }
-    if (last) {
-      await last.total.data();
-      disposeStepOutput(last);
-    }
-    return (now() - t) / 1000 / n;
-  };
-  const firstStepSec = await run(1); // includes shader compilation on GPU backends
-  if (reps > 1) await run(1);
+  const firstStepSec = await timeSteps(tr, v, 1, readback); // includes shader compilation on GPU backends
+  if (reps > 1) await timeSteps(tr, v, 1, readback);
   const times = [];
-  for (let r = 0; r < reps; r++) times.push(await run(steps));
+  for (let r = 0; r < reps; r++) times.push(await timeSteps(tr, v, steps, readback));
   tr.dispose();
   tf.dispose(Object.values(v));
   return { sec: median(times), firstStepSec };
+}
+
+/**
+ * Baseline and fast step side by side: both trainers built, then their timed runs alternate (b, f, b, f…),
+ * so a noisy neighbour slows both alike; medians per implementation, and the median of the per-round ratios.
+ */
+async function compareImpls(cfg: Config, steps: number, reps: number) {
+  const v = views(cfg);
+  const impls = ['baseline', 'fast'] as const;
+  const res = {} as Record<Impl, { sec: number; hostSec: number; firstStepSec: number }>;
+  const times: Record<Impl, number[]> = { baseline: [], fast: [] };
+  const host: Record<Impl, number[]> = { baseline: [], fast: [] };
+  const trainers = {} as Record<Impl, ReturnType<typeof createTrainer>>;
+  try {
+    for (const impl of impls) {
+      trainers[impl] = createTrainer(cfg, 10, new Rng(cfg.seed), { impl });
+      res[impl] = { sec: 0, hostSec: 0, firstStepSec: await timeSteps(trainers[impl], v, 1, 'end') };
+    }
+    for (const impl of impls) await timeSteps(trainers[impl], v, 1, 'end');
+    for (let r = 0; r < reps; r++)
+      for (const impl of r % 2 ? [...impls].reverse() : impls) {
+        times[impl].push(await timeSteps(trainers[impl], v, steps, 'end'));
+        host[impl].push(lastHostSec);
+      }
+  } finally {
+    for (const t of Object.values(trainers)) t.dispose();
+    tf.dispose(Object.values(v));
+  }
+  for (const impl of impls) [res[impl].sec, res[impl].hostSec] = [median(times[impl]), median(host[impl])];
+  const speedup = median(times.baseline.map((b, i) => b / times.fast[i]));
+  const hostSpeedup = median(host.baseline.map((b, i) => b / host.fast[i]));
+  return { ...res, speedup, hostSpeedup };
 }
 
 /** Both implementations' metrics after two steps from the same seed on this backend (they must agree). */
@@ -140,11 +188,13 @@ async function profileStep(cfg: Config, impl: Impl) {
     await o.total.data();
     disposeStepOutput(o);
   }
+  const { c, restore } = counters();
   const info = await tf.profile(async () => {
     const o = tr.step(v.xa, v.xb, v.labels);
     await o.total.data();
     disposeStepOutput(o);
   });
+  restore();
   const byKernel = new Map<string, { count: number; ms: number }>();
   for (const k of info.kernels) {
     const e = byKernel.get(k.name) ?? { count: 0, ms: 0 };
@@ -155,7 +205,10 @@ async function profileStep(cfg: Config, impl: Impl) {
   const kernels = [...byKernel.entries()].map(([name, e]) => ({ name, ...e })).sort((a, b) => b.ms - a.ms || b.count - a.count);
   tr.dispose();
   tf.dispose(Object.values(v));
-  return { kernelsPerStep: info.kernels.length, totalKernelMs: kernels.reduce((s, k) => s + k.ms, 0), top: kernels.slice(0, 12) };
+  // GPU dispatches: kernels that launched a shader (Reshape, Identity, same-type Cast only relabel a buffer)
+  // (on the CPU backend every kernel output is written with values: no uploads or dispatches to count)
+  const gpu = tf.getBackend() === 'webgpu';
+  return { kernelsPerStep: info.kernels.length, dispatchesPerStep: gpu ? c.dispatches : null, uploadsPerStep: gpu ? c.uploads : null, totalKernelMs: kernels.reduce((s, k) => s + k.ms, 0), top: kernels.slice(0, 12) };
 }
 
 /** The real loop: batched asynchronous read-back vs a full sync every step (trainSteps(1) drains). */
@@ -175,12 +228,14 @@ async function loopThroughput(cfg: Config, steps: number) {
     const sec = (now() - t) / 1000 / steps;
     restore();
     run.dispose();
+    const gpu = tf.getBackend() === 'webgpu'; // the CPU backend writes every kernel output: not uploads
     res[mode] = {
       stepsPerSec: 1 / sec,
       imagesPerSec: cfg.batchSize / sec,
       readsPerStep: (c.reads + c.readSyncs) / steps,
-      uploadsPerStep: c.uploads / steps,
-      bytesUploadedPerStep: c.uploadBytes / steps,
+      uploadsPerStep: gpu ? c.uploads / steps : null,
+      bytesUploadedPerStep: gpu ? c.uploadBytes / steps : null,
+      dispatchesPerStep: gpu ? c.dispatches / steps : null,
       firstStepSec: first,
     };
   }
@@ -246,20 +301,29 @@ export default async function bench(opts: TrainBenchOptions): Promise<Record<str
       const flops = stepFlops(cfg);
       const row: Record<string, unknown> = { batch: cfg.batchSize, imageSize: cfg.imageSize, ndf: cfg.ndf, nRkhs: cfg.nRkhs, gflopPerStep: flops.total / 1e9 };
       thr[p] = row;
-      for (const impl of ['baseline', 'fast'] as const) {
-        try {
-          const r = await stepTime(cfg, impl, steps, 'end', heavy ? 1 : 3);
+      try {
+        const cmp = await compareImpls(cfg, steps, heavy ? (q ? 1 : 2) : q ? 3 : 5);
+        for (const impl of ['baseline', 'fast'] as const) {
+          const r = cmp[impl];
           const eff = flops.total / r.sec / mm;
-          row[impl] = { stepsPerSec: 1 / r.sec, imagesPerSec: cfg.batchSize / r.sec, msPerStep: r.sec * 1000, efficiency: eff, firstStepSec: r.firstStepSec };
-          console.log(`${tag} ${p} ${impl.padEnd(8)}: ${(cfg.batchSize / r.sec).toFixed(1)} images/s, ${(1 / r.sec).toFixed(2)} steps/s, efficiency ${eff.toFixed(3)} of matmul (first step ${r.firstStepSec.toFixed(2)} s)`);
-        } catch (e) {
-          row[impl] = { error: (e as Error).message };
-          console.log(`${tag} ${p} ${impl}: failed: ${(e as Error).message}`);
+          // On a GPU the step call returns once every kernel is queued: that host time bounds steps/s on any
+          // GPU fast enough to keep up (tiny on a real GPU); on the CPU backend it is the whole step.
+          const hostMs = want === 'webgpu' ? r.hostSec * 1000 : undefined;
+          row[impl] = { stepsPerSec: 1 / r.sec, imagesPerSec: cfg.batchSize / r.sec, msPerStep: r.sec * 1000, hostMsPerStep: hostMs, efficiency: eff, firstStepSec: r.firstStepSec };
+          console.log(
+            `${tag} ${p} ${impl.padEnd(8)}: ${(cfg.batchSize / r.sec).toFixed(1)} images/s, ${(1 / r.sec).toFixed(2)} steps/s, efficiency ${eff.toFixed(3)} of matmul` +
+              (hostMs === undefined ? '' : `, host ${hostMs.toFixed(1)} ms/step (ceiling ${(cfg.batchSize / r.hostSec).toFixed(0)} images/s)`) +
+              ` (first step ${r.firstStepSec.toFixed(2)} s)`,
+          );
         }
-        save();
+        row.speedup = cmp.speedup;
+        if (want === 'webgpu') row.hostSpeedup = cmp.hostSpeedup;
+        console.log(`${tag} ${p} fast ÷ baseline: ${cmp.speedup.toFixed(2)}× images/s` + (want === 'webgpu' ? `, ${cmp.hostSpeedup.toFixed(2)}× host time` : '') + ' (median of alternating rounds)');
+      } catch (e) {
+        row.error = (e as Error).message;
+        console.log(`${tag} ${p}: failed: ${(e as Error).message}`);
       }
-      const b = row.baseline as { imagesPerSec?: number }, f = row.fast as { imagesPerSec?: number };
-      if (b?.imagesPerSec && f?.imagesPerSec) row.speedup = f.imagesPerSec / b.imagesPerSec;
+      save();
     }
 
     // Read-back: awaiting every metric every step vs reading once at the end (same fast step).
@@ -278,7 +342,7 @@ export default async function bench(opts: TrainBenchOptions): Promise<Record<str
       try {
         const p = await profileStep(rbCfg, impl);
         prof[impl] = p;
-        console.log(`${tag} profile ${rbCfg === undefined ? '' : slow ? 'tiny' : 'demo'} ${impl}: ${p.kernelsPerStep} kernels/step, kernel time ${p.totalKernelMs.toFixed(1)} ms; top: ${p.top.slice(0, 5).map((k) => `${k.name} ${k.ms.toFixed(1)} ms ×${k.count}`).join(', ')}`);
+        console.log(`${tag} profile ${slow ? 'tiny' : 'demo'} ${impl}: ${p.kernelsPerStep} kernels/step${p.dispatchesPerStep === null ? '' : ` (${p.dispatchesPerStep} GPU dispatches, ${p.uploadsPerStep} uploads)`}, kernel time ${p.totalKernelMs.toFixed(1)} ms; top: ${p.top.slice(0, 5).map((k) => `${k.name} ${k.ms.toFixed(1)} ms ×${k.count}`).join(', ')}`);
       } catch (e) {
         prof[impl] = { error: (e as Error).message };
       }
@@ -291,7 +355,8 @@ export default async function bench(opts: TrainBenchOptions): Promise<Record<str
     const ln = loop.naive as Record<string, number>, la = loop.async as Record<string, number>;
     console.log(
       `${tag} TrainingRun: naive sync ${ln.imagesPerSec.toFixed(1)} images/s (${ln.readsPerStep.toFixed(1)} reads/step), batched async ${la.imagesPerSec.toFixed(1)} images/s (${la.readsPerStep.toFixed(2)} reads/step), ` +
-        `${la.uploadsPerStep.toFixed(1)} uploads / ${(la.bytesUploadedPerStep / 1024).toFixed(1)} KiB per step; first step cold ${ln.firstStepSec.toFixed(2)} s, warm ${la.firstStepSec.toFixed(2)} s`,
+        (la.uploadsPerStep === null ? '' : `${la.dispatchesPerStep.toFixed(0)} dispatches, ${la.uploadsPerStep.toFixed(1)} uploads / ${(la.bytesUploadedPerStep / 1024).toFixed(1)} KiB per step; `) +
+        `first step cold ${ln.firstStepSec.toFixed(2)} s, warm ${la.firstStepSec.toFixed(2)} s`,
     );
     save();
 

@@ -10,6 +10,8 @@ export type Method = 'amdim' | 'dim';
 export type DimMode = 'global' | 'local' | 'both';
 export type DimEstimator = 'jsd' | 'nce' | 'dv';
 export type PresetName = 'tiny' | 'demo' | 'paper';
+/** The training step: 'fast' (default) or 'baseline', the first straightforward step kept for comparison. */
+export type StepImpl = 'fast' | 'baseline';
 
 export interface Config {
   /** Every random choice (data, init, augmentation, negatives) flows from this. */
@@ -51,6 +53,8 @@ export interface Config {
   jitterP: number;
   grayP: number;
   backend: Backend;
+  /** Same maths either way; 'baseline' is the first, straightforward step, kept to show what the fast one gains. */
+  impl: StepImpl;
   /** Read metrics back from the GPU every this many steps (batched, asynchronous). */
   logEvery: number;
   /** Held-out images encoded for the embedding view and kNN score. */
@@ -97,6 +101,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   jitterP: 0.8,
   grayP: 0.25,
   backend: 'auto',
+  impl: 'fast',
   logEvery: 5,
   probeSize: 1000,
   embedEvery: 50,
@@ -158,6 +163,7 @@ export const SCHEMA: Readonly<Record<keyof Config, Spec>> = Object.freeze({
   jitterP: num(0, 1, 'Probability of colour jitter.'),
   grayP: num(0, 1, 'Probability of grayscale.'),
   backend: oneOf(['auto', 'webgpu', 'webgl', 'cpu'], 'Compute backend: auto tries WebGPU, then WebGL, then CPU.'),
+  impl: oneOf(['fast', 'baseline'], 'Training step: fast (one flat Adam update, matmul-shaped conv gradients, one NCE matmul) or baseline (the first, straightforward step; same maths, about twice the GPU dispatches).'),
   logEvery: int(1, 1000, 'Read metrics back every this many steps.'),
   probeSize: int(16, 10_000, 'Held-out images in the probe set (embedding, kNN).'),
   embedEvery: int(1, 100_000, 'Encode the probe set every this many steps.'),

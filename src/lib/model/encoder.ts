@@ -24,14 +24,16 @@ export interface EncoderOptions {
   nDepth: number;
   imageSize: 32 | 64;
   /**
-   * 'fast' (default): k×k convolutions with matmul-shaped gradients (fastconv.ts). 'baseline': the first,
+   * 'fast' (default): k×k convolutions with matmul-shaped gradients (fastconv.ts) and BatchNorm with a
+   * written-out gradient. 'baseline': the first,
    * straightforward tf.conv2d gradients, kept runnable so the benchmark can show the before/after.
    */
   impl?: Impl;
 }
 
 export type Impl = 'baseline' | 'fast';
-type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D, s: number) => tf.Tensor4D;
+/** inputGrad false: x is a constant (the image), its gradient may be skipped. */
+type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D, s: number, inputGrad?: boolean) => tf.Tensor4D;
 
 export interface Features {
   r1: tf.Tensor4D; // (B, 1, 1, D)
@@ -107,7 +109,8 @@ export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
   const bank = new ParamBank(rng);
   const big = imageSize === 64;
   const w7 = big ? 8 * ndf : 4 * ndf; // channels of the 7×7 and 5×5 maps
-  const conv: ConvFn = (opts.impl ?? 'fast') === 'fast' ? convKxKFast : convKxK;
+  const fast = (opts.impl ?? 'fast') === 'fast';
+  const conv: ConvFn = fast ? convKxKFast : convKxK;
 
   // Stem: Conv3×3(3→ndf)+ReLU, then ResNxN 1×1.                             32 px: 30 | 64 px: 62
   const stemW = bank.uniform('stem.conv.weight', [3, 3, 3, ndf], heBound(27));
@@ -125,8 +128,8 @@ export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
   const to3 = createBlock(bank, 'block3x3', w7, w7, 3, 1, nDepth, conv); // 5 → 3
   const to1 = createResNxN(bank, 'rkhs', w7, nRkhs, 3, 1, conv); // 3 → 1
   const bn1 = createBatchNorm(bank, 'rkhs.bn', nRkhs);
-  const head7 = createHead(bank, 'head7', w7, nRkhs);
-  const head5 = createHead(bank, 'head5', w7, nRkhs);
+  const head7 = createHead(bank, 'head7', w7, nRkhs, fast);
+  const head5 = createHead(bank, 'head5', w7, nRkhs, fast);
   // Order of the statistics forward() pushes: bn1, head7, head5.
   const bns: BatchNormParams[] = [bn1, head7.bn, head5.bn];
 
@@ -143,14 +146,14 @@ export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
   const trunk = (x: tf.Tensor4D, training: boolean, stats: tf.Tensor[]) => {
     checkInput(x);
     let h = tf.mul(tf.sub(x, mean), invStd) as tf.Tensor4D; // (B, S, S, 3)
-    h = tf.relu(tf.add(conv(h, stemW as tf.Tensor4D, 1), stemB)) as tf.Tensor4D; // (B, S-2, S-2, ndf)
+    h = tf.relu(tf.add(conv(h, stemW as tf.Tensor4D, 1, false), stemB)) as tf.Tensor4D; // (B, S-2, S-2, ndf)
     h = stemRes.apply(h); // (B, S-2, S-2, ndf)
     for (const block of down) for (const layer of block) h = layer.apply(h);
     const m7 = h; // (B, 7, 7, w7)
     for (const layer of to5) h = layer.apply(h);
     const m5 = h; // (B, 5, 5, w7)
     for (const layer of to3) h = layer.apply(h); // (B, 3, 3, w7)
-    const r1 = batchNorm(to1.apply(h), bn1, training, stats); // (B, 1, 1, nRkhs)
+    const r1 = batchNorm(to1.apply(h), bn1, training, stats, fast); // (B, 1, 1, nRkhs)
     return { m7, m5, r1 };
   };
 

@@ -70,6 +70,23 @@ describe('fast k×k convolution', () => {
     });
   }
 
+  it('skips the input gradient of a constant input (the stem) and keeps the filter gradient', async () => {
+    const rng = new Rng(5);
+    const x = randn(rng, [2, 10, 10, 3]) as tf.Tensor4D;
+    const w = randn(rng, [3, 3, 3, 5]) as tf.Tensor4D;
+    const up = randn(rng, [2, 8, 8, 5]);
+    const [dwRef] = tf.grads((b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, b as tf.Tensor4D, 1, 'valid'), up)))([w]);
+    const prof = await tf.profile(() => {
+      const [dw] = tf.grads((b: tf.Tensor) => tf.sum(tf.mul(convKxKFast(x, b as tf.Tensor4D, 1, false), up)))([w]);
+      expect(maxAbsDiff(dw, dwRef)).toBeLessThan(1e-4);
+    });
+    expect(prof.kernels.map((k) => k.name)).not.toContain('Conv2DBackpropInput');
+    const withInput = await tf.profile(() => {
+      tf.grads((b: tf.Tensor) => tf.sum(tf.mul(convKxKFast(x, b as tf.Tensor4D, 1), up)))([w]);
+    });
+    expect(withInput.kernels.map((k) => k.name)).toContain('Conv2DBackpropInput');
+  });
+
   it('builds the im2col index once per shape, not once per call', () => {
     const x = tf.ones([1, 6, 6, 2]) as tf.Tensor4D;
     im2col(x, 3, 1).dispose();

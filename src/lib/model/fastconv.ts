@@ -67,7 +67,7 @@ export function inputGradMM(dy: tf.Tensor4D, w: tf.Tensor4D, xShape: [number, nu
   return tf.conv2dTranspose(dy, w, xShape, s, 'valid');
 }
 
-const fastConvOp = (s: number) =>
+const fastConvOp = (s: number, inputGrad: boolean) =>
   tf.customGrad((...args: unknown[]) => {
     const [x, w, save] = args as [tf.Tensor4D, tf.Tensor4D, (t: tf.Tensor[]) => void];
     save([x, w]);
@@ -78,15 +78,20 @@ const fastConvOp = (s: number) =>
         const g = dy as tf.Tensor4D;
         // On the CPU backend the contiguous JS loop (which skips post-ReLU zeros) beats im2col + matmul.
         const dw = tf.getBackend() === 'cpu' ? conv2dFilterGrad(xs, g, ws.shape, s) : filterGradMM(xs, g, ws.shape, s);
-        return [inputGradMM(g, ws, xs.shape, s), dw];
+        // The stem's input is the image: tfjs prunes that gradient for its own ops, a customGrad must ask.
+        return [inputGrad ? inputGradMM(g, ws, xs.shape, s) : tf.zerosLike(xs), dw];
       },
     };
   });
-const opsByStride = new Map<number, ReturnType<typeof fastConvOp>>();
+const opsByStride = new Map<string, ReturnType<typeof fastConvOp>>();
 
-/** Valid k×k convolution, stride s, filter (k, k, C, O), with matmul-shaped gradients. */
-export function convKxKFast(x: tf.Tensor4D, w: tf.Tensor4D, s: number): tf.Tensor4D {
-  let op = opsByStride.get(s);
-  if (!op) opsByStride.set(s, (op = fastConvOp(s)));
+/**
+ * Valid k×k convolution, stride s, filter (k, k, C, O), with matmul-shaped gradients. inputGrad false:
+ * x is a constant (the input image), so its gradient is not computed (it comes back as zeros).
+ */
+export function convKxKFast(x: tf.Tensor4D, w: tf.Tensor4D, s: number, inputGrad = true): tf.Tensor4D {
+  const key = `${s}:${inputGrad}`;
+  let op = opsByStride.get(key);
+  if (!op) opsByStride.set(key, (op = fastConvOp(s, inputGrad)));
   return op(x, w) as tf.Tensor4D;
 }

@@ -11,7 +11,8 @@ export interface Head {
   apply(x: tf.Tensor4D, training: boolean, stats: tf.Tensor[]): tf.Tensor4D;
 }
 
-export function createHead(bank: ParamBank, name: string, nIn: number, nOut: number): Head {
+/** fused: BatchNorm with its gradient written out (the fast step). */
+export function createHead(bank: ParamBank, name: string, nIn: number, nOut: number, fused = false): Head {
   const w1 = bank.uniform(`${name}.conv1.weight`, [nIn, nOut], heBound(nIn));
   const w2 = bank.constant(`${name}.conv2.weight`, [nOut, nOut], 0);
   const sc = new Float32Array(nIn * nOut);
@@ -23,7 +24,7 @@ export function createHead(bank: ParamBank, name: string, nIn: number, nOut: num
     bn,
     apply(x, training, stats) {
       const res = conv1x1(tf.relu(conv1x1(x, w1)), w2); // (B, t, t, nOut)
-      return batchNorm(tf.add(res, conv1x1(x, wsc)), bn, training, stats); // (B, t, t, nOut)
+      return batchNorm(tf.add(res, conv1x1(x, wsc)), bn, training, stats, fused); // (B, t, t, nOut)
     },
   };
 }

@@ -18,7 +18,7 @@ const KEYS: (keyof AmdimLoss)[] = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'tota
 
 describe('amdimLossFused (one matmul for all pairs)', () => {
   // scale 8 pushes scores past tclip 5, so the soft clip is exercised too.
-  for (const [B, D, scale, tclip] of [[3, 6, 1, 20], [5, 8, 8, 5]] as const) {
+  for (const [B, D, scale, tclip] of [[3, 6, 1, 20], [5, 8, 8, 5], [4, 5, 2, Infinity]] as const) {
     it(`equals amdimLoss in value and in gradient to 1e-4 (B ${B}, D ${D}, tclip ${tclip})`, () => {
       const rng = new Rng(B * 100 + D);
       const a = features(rng, B, D, scale), b = features(rng, B, D, scale);
@@ -32,14 +32,22 @@ describe('amdimLossFused (one matmul for all pairs)', () => {
         { r1: t[0] as tf.Tensor4D, r5: t[1] as tf.Tensor4D, r7: t[2] as tf.Tensor4D },
         { r1: t[3] as tf.Tensor4D, r5: t[4] as tf.Tensor4D, r7: t[5] as tf.Tensor4D },
       ];
-      const gRef = tf.grads((...t: tf.Tensor[]) => amdimLoss(...asFeatures(t), { tclip, src5 }).total)(inputs);
-      const gFast = tf.grads((...t: tf.Tensor[]) => amdimLossFused(...asFeatures(t), { tclip, src5 }).total)(inputs);
-      gRef.forEach((g, i) => {
-        const x = g.dataSync(), y = gFast[i].dataSync();
-        let m = 0;
-        for (let j = 0; j < x.length; j++) m = Math.max(m, Math.abs(x[j] - y[j]));
-        expect(m, `gradient ${i}`).toBeLessThan(1e-4);
-      });
+      // The total, and an uneven mix of the terms, so each term's gradient is checked on its own route.
+      const objectives: [string, (l: AmdimLoss) => tf.Scalar][] = [
+        ['total', (l) => l.total],
+        ['mix', (l) => tf.addN([tf.mul(l.loss1t5, 1), tf.mul(l.loss1t7, -2), tf.mul(l.loss5t5, 3), tf.mul(l.reg, 7), tf.mul(l.mi1t7, 0.5)]) as tf.Scalar],
+      ];
+      for (const [name, pick] of objectives) {
+        const gRef = tf.grads((...t: tf.Tensor[]) => pick(amdimLoss(...asFeatures(t), { tclip, src5 })))(inputs);
+        const gFast = tf.grads((...t: tf.Tensor[]) => pick(amdimLossFused(...asFeatures(t), { tclip, src5 })))(inputs);
+        gRef.forEach((g, i) => {
+          const x = g.dataSync(), y = gFast[i].dataSync();
+          let m = 0, norm = 0;
+          for (let j = 0; j < x.length; j++) (m = Math.max(m, Math.abs(x[j] - y[j]))), (norm = Math.max(norm, Math.abs(x[j])));
+          expect(m, `${name}: gradient ${i}`).toBeLessThan(1e-4);
+          expect(norm, `${name}: gradient ${i} is not trivially zero`).toBeGreaterThan(1e-6);
+        });
+      }
     });
   }
 

@@ -4,19 +4,76 @@
  * the other view. The r5-source × r7-target block is computed and dropped (a third of the matmul, cheap
  * next to the encoder); in exchange the step launches 2 matmul kernels (1 forward + its 2 gradient
  * matmuls) instead of 6 (+ 12), and the softmax work runs once per pair over both directions.
- * Same value as amdimLoss to float rounding (lossFused.test.ts).
+ * From the scores on, the gradient is written out (ncePairs): tfjs's autodiff of the softmax, clip and
+ * softplus chain took about 140 small GPU dispatches a step, the closed form about 45.
+ * Same value and gradients as amdimLoss to float rounding (lossFused.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Features } from './encoder';
-import { REG_WEIGHT, lossSetup, nceCandidates, nceMasks, softClip, softplusStable, sourceIndices, type AmdimLoss, type AmdimLossOptions } from './loss';
+import { REG_WEIGHT, lossSetup, nceCandidates, nceMasks, softplusStable, sourceIndices, type AmdimLoss, type AmdimLossOptions } from './loss';
 
-/** One pair over both directions: sc (2, B, B·T) clipped scores → mean over (direction, i, l) of ℓ_il. */
-function pairLoss(sc: tf.Tensor3D, B: number, T: number): tf.Scalar {
-  const { eye, selfBias } = nceMasks(B, T); // (B, B, 1), (B, B·T)
-  const s4 = tf.reshape(sc, [2, B, B, T]); // (2, B, B, T)
-  const pos = tf.sum(tf.mul(s4, eye), 2); // (2, B, T)
-  const negLse = tf.logSumExp(tf.add(sc, selfBias), 2, true); // (2, B, 1)
-  return tf.mean(softplusStable(tf.sub(negLse, pos))) as tf.Scalar;
+interface Block {
+  /** Rows (sources) and columns (target locations) of the block in S (2, 2B, B·(T5 + T7)). */
+  row: number;
+  col: number;
+  T: number;
+}
+
+/**
+ * [loss1t5, loss1t7, loss5t5, reg] from the scores S (2, 2B, B·(T5 + T7)), with a hand-written gradient.
+ * Per block (one pair, both directions), with ĉ = c·tanh(s/c) and d_il = negLse_i − ĉ_iil:
+ *   loss = mean softplus(d),  ∂loss/∂ĉ_iil = −σ(d_il)/N,  ∂loss/∂ĉ_ijl' (j ≠ i) = Σ_l σ(d_il)/N · e^{ĉ_ijl' − negLse_i},
+ *   ∂ĉ/∂s = 1 − tanh²(s/c),  and reg = REG_WEIGHT · Σ_blocks mean s² gives 2·REG_WEIGHT·s/numel.
+ */
+function ncePairs(S: tf.Tensor3D, B: number, T5: number, T7: number, tclip: number): tf.Tensor1D {
+  const blocks: Block[] = [
+    { row: 0, col: 0, T: T5 }, // r1 → r5
+    { row: 0, col: B * T5, T: T7 }, // r1 → r7
+    { row: B, col: 0, T: T5 }, // r5 → r5
+  ];
+  const clip = Number.isFinite(tclip);
+  const op = tf.customGrad((...args: unknown[]) => {
+    const [scores, save] = args as [tf.Tensor3D, (t: tf.Tensor[]) => void];
+    const keep: tf.Tensor[] = [];
+    const losses: tf.Scalar[] = [];
+    const regs: tf.Scalar[] = [];
+    for (const { row, col, T } of blocks) {
+      const { eye, selfBias } = nceMasks(B, T); // (B, B, 1), (B, B·T)
+      const s = tf.slice(scores, [0, row, col], [2, B, B * T]) as tf.Tensor3D; // (2, B, B·T)
+      const th = clip ? tf.tanh(tf.div(s, tclip)) : s; // (2, B, B·T)
+      const c = clip ? tf.mul(th, tclip) : s; // ĉ
+      const pos = tf.sum(tf.mul(tf.reshape(c, [2, B, B, T]), eye), 2); // (2, B, T)
+      const z = tf.add(c, selfBias); // (2, B, B·T), self-image scores pushed to −∞
+      const negLse = tf.logSumExp(z, 2, true); // (2, B, 1)
+      const d = tf.sub(negLse, pos); // (2, B, T)
+      losses.push(tf.mean(softplusStable(d)) as tf.Scalar);
+      regs.push(tf.mul(tf.mean(tf.square(s)), REG_WEIGHT) as tf.Scalar);
+      keep.push(s, th, z, negLse, d);
+    }
+    save(keep);
+    return {
+      value: tf.stack([...losses, tf.addN(regs)]) as tf.Tensor1D, // (4)
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const dys = tf.unstack(dy); // 4 scalars: loss1t5, loss1t7, loss5t5, reg
+        const parts = blocks.map(({ T }, k) => {
+          const [s, th, z, negLse, d] = saved.slice(5 * k, 5 * k + 5);
+          const { eye } = nceMasks(B, T);
+          const n = 2 * B * T; // terms in the block's mean
+          const w = tf.mul(tf.sigmoid(d), tf.div(dys[k], n)); // (2, B, T): −∂loss/∂pos
+          const negW = tf.sum(w, 2, true); // (2, B, 1)
+          const softNeg = tf.exp(tf.sub(z, negLse)); // (2, B, B·T), zero on the own image
+          const onPos = tf.reshape(tf.mul(tf.reshape(w, [2, B, 1, T]), eye), [2, B, B * T]); // w at j = i
+          const dc = tf.sub(tf.mul(softNeg, negW), onPos); // ∂/∂ĉ
+          const ds = clip ? tf.mul(dc, tf.sub(1, tf.square(th))) : dc;
+          return tf.add(ds, tf.mul(s, tf.mul(dys[3], (2 * REG_WEIGHT) / s.size))) as tf.Tensor3D; // (2, B, B·T)
+        });
+        const top = tf.concat([parts[0], parts[1]], 2); // (2, B, B·(T5 + T7))
+        const bottom = tf.concat([parts[2], tf.zeros([2, B, B * T7])], 2); // the dropped r5 → r7 block
+        return tf.concat([top, bottom], 1); // (2, 2B, B·(T5 + T7))
+      },
+    };
+  });
+  return op(S) as tf.Tensor1D;
 }
 
 export function amdimLossFused(a: Features, b: Features, opts: AmdimLossOptions = {}): AmdimLoss {
@@ -32,17 +89,9 @@ export function amdimLossFused(a: Features, b: Features, opts: AmdimLossOptions 
       tf.concat([m5a, flat(a.r7, B * T7)], 0),
     ]); // (2, B·(T5 + T7), D)
     const S = tf.div(tf.matMul(U, V, false, true), Math.sqrt(D)) as tf.Tensor3D; // (2, 2B, B·(T5 + T7))
-    const blocks = {
-      '1t5': tf.slice(S, [0, 0, 0], [2, B, B * T5]) as tf.Tensor3D, // (2, B, B·T5)
-      '1t7': tf.slice(S, [0, 0, B * T5], [2, B, B * T7]) as tf.Tensor3D, // (2, B, B·T7)
-      '5t5': tf.slice(S, [0, B, 0], [2, B, B * T5]) as tf.Tensor3D, // (2, B, B·T5)
-    };
-    // ½ Σ of the two directed regularisers = REG_WEIGHT · mean over both directions.
-    const reg = tf.addN(Object.values(blocks).map((s) => tf.mul(tf.mean(tf.square(s)), REG_WEIGHT))) as tf.Scalar;
-    const loss1t5 = pairLoss(softClip(blocks['1t5'], tclip), B, T5);
-    const loss1t7 = pairLoss(softClip(blocks['1t7'], tclip), B, T7);
-    const loss5t5 = pairLoss(softClip(blocks['5t5'], tclip), B, T5);
-    const total = tf.addN([loss1t5, loss1t7, loss5t5, reg]) as tf.Scalar;
+    const terms = ncePairs(S, B, T5, T7, tclip); // (4)
+    const [loss1t5, loss1t7, loss5t5, reg] = tf.unstack(terms) as tf.Scalar[];
+    const total = tf.sum(terms) as tf.Scalar;
     const mi = (loss: tf.Scalar, T: number) => tf.sub(Math.log(nceCandidates(B, T)), loss) as tf.Scalar;
     return { loss1t5, loss1t7, loss5t5, reg, total, mi1t5: mi(loss1t5, T5), mi1t7: mi(loss1t7, T7), mi5t5: mi(loss5t5, T5) };
   });

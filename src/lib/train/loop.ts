@@ -10,6 +10,7 @@ import { gather, imageBytes, type Dataset } from '../data/dataset';
 import { BatchSampler } from '../data/batches';
 import { augmentPairFromBytes, drawAugParams } from '../data/augment';
 import { STEP_KEYS, createTrainer } from './step';
+import { flattenAdamState } from './optim';
 import { knnAccuracy } from '../embed/knn';
 import { argmaxAccuracy, fitSoftmax, softmaxAccuracy, standardise } from './evaluate';
 import type { EmbeddingSnapshot, EvalPoint, MetricPoint } from '../worker/protocol';
@@ -17,7 +18,8 @@ import type { BatchSamplerState } from '../data/batches';
 import type { RngState } from '../rng';
 
 export interface CheckpointMeta {
-  version: 1;
+  /** 2: the fast step's Adam moments are flat (adam/0 m, adam/1 v, adam/2 t); 1: one m and v per variable. */
+  version: 1 | 2;
   config: Config;
   step: number;
   time: number;
@@ -90,7 +92,7 @@ export class TrainingRun {
     this.cfg = cfg;
     this.data = data;
     this.#hooks = hooks;
-    this.trainer = createTrainer(cfg, nClassesOf(data), rngFor(cfg.seed, 'model'));
+    this.trainer = createTrainer(cfg, nClassesOf(data), rngFor(cfg.seed, 'model'), { impl: cfg.impl });
     this.#sampler = new BatchSampler(data.train.count, cfg.batchSize, rngFor(cfg.seed, 'batches'));
     this.#augRng = rngFor(cfg.seed, 'augment');
     this.#negRng = rngFor(cfg.seed, 'src5');
@@ -305,7 +307,7 @@ export class TrainingRun {
     const tensors: Record<string, { shape: number[]; data: Float32Array }> = {};
     names.forEach((n, i) => (tensors[n] = { shape: vars[n].shape.slice(), data: Float32Array.from(datas[i] as Float32Array) }));
     const meta: CheckpointMeta = {
-      version: 1,
+      version: 2,
       config: { ...this.cfg },
       step: this.step,
       time: this.time,
@@ -323,7 +325,11 @@ export class TrainingRun {
 
   /** Put the run back exactly where `checkpoint()` was taken. Refuses a checkpoint of another model shape. */
   restore(meta: CheckpointMeta, tensors: Record<string, { shape: number[]; data: Float32Array | ArrayLike<number> }>): void {
-    if (meta.version !== 1) throw new Error(`checkpoint: unknown version ${meta.version}`);
+    if (meta.version !== 1 && meta.version !== 2) throw new Error(`checkpoint: unknown version ${meta.version}`);
+    // A checkpoint from before the flat Adam keeps one moment per variable: join them (copy, the caller's stays).
+    tensors = { ...tensors };
+    if (this.trainer.optimizer.state().length === 3) flattenAdamState(tensors, 'adam', this.trainer.encoder.trainable.length);
+    if (this.trainer.probeOptimizer.state().length === 3) flattenAdamState(tensors, 'probe-adam', this.trainer.probe.trainable.length);
     const vars = this.#stateVariables();
     for (const [name, v] of Object.entries(vars)) {
       const t = tensors[name];

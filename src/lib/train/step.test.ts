@@ -173,10 +173,17 @@ describe('createTrainer impl: fast vs baseline', () => {
       tr.dispose();
     }
     for (let s = 0; s < 3; s++) for (const k of STEP_KEYS) expect(Math.abs(runs[0].losses[s][k] - runs[1].losses[s][k]), `${k} step ${s}`).toBeLessThan(1e-4);
+    // rkhs.conv2.bias feeds the r1 BatchNorm directly, which subtracts it again: its true gradient is 0, so
+    // each implementation's rounding noise (~1e-9) becomes Adam steps of ±lr. Its value changes nothing.
+    const probe = createTrainer(TINY, 3, new Rng(21));
+    const names = Object.entries(probe.encoder.namedWeights()).filter(([, v]) => v.trainable).map(([n]) => n);
+    probe.dispose();
+    expect(names.length).toBe(runs[0].w.length);
     runs[0].w.forEach((w, i) => {
+      if (names[i] === 'rkhs.conv2.bias') return;
       let m = 0;
       for (let j = 0; j < w.length; j++) m = Math.max(m, Math.abs(w[j] - runs[1].w[i][j]));
-      expect(m, `weight ${i}`).toBeLessThan(5e-4);
+      expect(m, `weight ${names[i]}`).toBeLessThan(5e-4);
     });
     tf.dispose(Object.values(v));
   });

@@ -11,7 +11,7 @@ import { createEncoder, type Encoder, type Features, type Impl } from '../model/
 import { amdimLoss, sampleSrc5 } from '../model/loss';
 import { amdimLossFused } from '../model/lossFused';
 import { createProbe, probeAccuracy, type Probe } from '../model/probes';
-import { createAdam, type Adam } from './optim';
+import { createAdam, createFlatAdam, type Adam } from './optim';
 
 export interface StepOutput {
   loss1t5: tf.Scalar;
@@ -62,7 +62,8 @@ function splitFeatures(f: Features): [Features, Features] {
 
 export interface TrainerOptions {
   /**
-   * 'fast' (default): matmul-shaped conv gradients and the NCE scores of all pairs from one matmul.
+   * 'fast' (default): matmul-shaped conv gradients, the NCE scores of all pairs from one matmul and one
+   * flat Adam update for all weights.
    * 'baseline': the first, straightforward implementation, kept so the benchmark can compare both.
    * Both compute the same step (to float rounding) from the same weights.
    */
@@ -75,7 +76,8 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
   const encoder = createEncoder({ ndf: cfg.ndf, nRkhs: cfg.nRkhs, nDepth: cfg.nDepth, imageSize: cfg.imageSize, impl }, rng.fork('encoder'));
   const probe = createProbe(cfg.nRkhs, nClasses, rng.fork('probe'), 'linear');
   const src5Rng = rng.fork('src5');
-  const optimizer = createAdam(encoder.trainable, {
+  const adam = impl === 'fast' ? createFlatAdam : createAdam;
+  const optimizer = adam(encoder.trainable, {
     lr: cfg.lr,
     beta1: cfg.beta1,
     beta2: cfg.beta2,
@@ -83,7 +85,7 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
     weightDecay: cfg.weightDecay,
     warmup: cfg.warmup,
   });
-  const probeOptimizer = createAdam(probe.trainable, { lr: PROBE_LR, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay, warmup: 0 });
+  const probeOptimizer = adam(probe.trainable, { lr: PROBE_LR, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay, warmup: 0 });
 
   const checkBatch = (xa: tf.Tensor4D, xb: tf.Tensor4D, labels: tf.Tensor1D | null) => {
     const B = xa.shape[0];
