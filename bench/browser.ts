@@ -68,7 +68,10 @@ export default async function bench(opts: BrowserBenchOptions): Promise<Record<s
         const url = `http://127.0.0.1:${port}/#preset=tiny&backend=${backend}&embedEvery=100000${impl === 'baseline' ? '&impl=baseline' : ''}`;
         try {
           const cold = await timeToFirstStep(page, url, 300);
-          // Throughput and smoothness over `seconds` of training, counted from here.
+          // Throughput and smoothness over `seconds` of steady training: from two steps after the first
+          // (the first evaluation and any late shader compilation are behind by then).
+          const first = await stepOf(page);
+          await page.waitForFunction((n) => Number(document.querySelector('[data-testid=step]')?.textContent ?? 0) >= n, first + 2, { timeout: 300_000, polling: 100 });
           const s0 = await stepOf(page);
           const m0 = await page.evaluate(() => ({ frames: (window as unknown as { __frames: number }).__frames, lt: (window as unknown as { __longTasks: number[] }).__longTasks.length, t: performance.now() }));
           await page.waitForTimeout(seconds * 1000);

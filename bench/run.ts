@@ -13,8 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { validate, type PresetName } from '../src/lib/config';
 import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
 import { TrainingRun } from '../src/lib/train/loop';
-import { disposeConvCache } from '../src/lib/model/fastconv';
-import { disposeLossCache } from '../src/lib/model/loss';
+import { disposeStepCaches } from '../src/lib/train/step';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PARTS = ['train', 'browser', 'torch', 'soak', 'tsne', 'import'] as const;
@@ -36,8 +35,7 @@ function args() {
 async function soak(steps: number): Promise<Record<string, unknown>> {
   // Cached masks and indices may live on the WebGPU backend from the train part; a CPU read of them needs
   // OffscreenCanvas (missing in Node), so drop them and let the CPU backend rebuild its own.
-  disposeLossCache();
-  disposeConvCache();
+  disposeStepCaches();
   await tf.setBackend('cpu');
   const cfg = validate({ backend: 'cpu' }, 'tiny');
   const data = makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: cfg.imageSize });

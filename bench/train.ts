@@ -13,12 +13,10 @@ import { pathToFileURL } from 'node:url';
 import { validate, type Config, type PresetName } from '../src/lib/config';
 import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
 import type { Impl } from '../src/lib/model/encoder';
-import { disposeConvCache } from '../src/lib/model/fastconv';
-import { disposeLossCache } from '../src/lib/model/loss';
 import { Rng } from '../src/lib/rng';
 import { selectBackend } from '../src/lib/train/backend';
 import { TrainingRun } from '../src/lib/train/loop';
-import { createTrainer, disposeStepOutput, STEP_KEYS } from '../src/lib/train/step';
+import { createTrainer, disposeStepCaches, disposeStepOutput, STEP_KEYS } from '../src/lib/train/step';
 import { stepFlops } from './flops';
 import { installGpu } from './nodeGpu';
 
@@ -265,8 +263,7 @@ export default async function bench(opts: TrainBenchOptions): Promise<Record<str
         continue;
       }
     }
-    disposeLossCache();
-    disposeConvCache();
+    disposeStepCaches();
     const info = await selectBackend(backendOf(want));
     if (info.name !== want) {
       B.skipped = `got ${info.name} instead (${info.notes.join('; ')})`;

@@ -9,6 +9,7 @@
  * Same value and gradients as amdimLoss to float rounding (lossFused.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { constant } from './consts';
 import type { Features } from './encoder';
 import { REG_WEIGHT, lossSetup, nceCandidates, nceMasks, softplusStable, sourceIndices, type AmdimLoss, type AmdimLossOptions } from './loss';
 
@@ -40,14 +41,14 @@ function ncePairs(S: tf.Tensor3D, B: number, T5: number, T7: number, tclip: numb
     for (const { row, col, T } of blocks) {
       const { eye, selfBias } = nceMasks(B, T); // (B, B, 1), (B, B·T)
       const s = tf.slice(scores, [0, row, col], [2, B, B * T]) as tf.Tensor3D; // (2, B, B·T)
-      const th = clip ? tf.tanh(tf.div(s, tclip)) : s; // (2, B, B·T)
-      const c = clip ? tf.mul(th, tclip) : s; // ĉ
+      const th = clip ? tf.tanh(tf.mul(s, constant(1 / tclip))) : s; // (2, B, B·T)
+      const c = clip ? tf.mul(th, constant(tclip)) : s; // ĉ
       const pos = tf.sum(tf.mul(tf.reshape(c, [2, B, B, T]), eye), 2); // (2, B, T)
       const z = tf.add(c, selfBias); // (2, B, B·T), self-image scores pushed to −∞
       const negLse = tf.logSumExp(z, 2, true); // (2, B, 1)
       const d = tf.sub(negLse, pos); // (2, B, T)
       losses.push(tf.mean(softplusStable(d)) as tf.Scalar);
-      regs.push(tf.mul(tf.mean(tf.square(s)), REG_WEIGHT) as tf.Scalar);
+      regs.push(tf.mul(tf.mean(tf.square(s)), constant(REG_WEIGHT)) as tf.Scalar);
       keep.push(s, th, z, negLse, d);
     }
     save(keep);
@@ -59,13 +60,13 @@ function ncePairs(S: tf.Tensor3D, B: number, T5: number, T7: number, tclip: numb
           const [s, th, z, negLse, d] = saved.slice(5 * k, 5 * k + 5);
           const { eye } = nceMasks(B, T);
           const n = 2 * B * T; // terms in the block's mean
-          const w = tf.mul(tf.sigmoid(d), tf.div(dys[k], n)); // (2, B, T): −∂loss/∂pos
+          const w = tf.mul(tf.sigmoid(d), tf.mul(dys[k], constant(1 / n))); // (2, B, T): −∂loss/∂pos
           const negW = tf.sum(w, 2, true); // (2, B, 1)
           const softNeg = tf.exp(tf.sub(z, negLse)); // (2, B, B·T), zero on the own image
           const onPos = tf.reshape(tf.mul(tf.reshape(w, [2, B, 1, T]), eye), [2, B, B * T]); // w at j = i
           const dc = tf.sub(tf.mul(softNeg, negW), onPos); // ∂/∂ĉ
-          const ds = clip ? tf.mul(dc, tf.sub(1, tf.square(th))) : dc;
-          return tf.add(ds, tf.mul(s, tf.mul(dys[3], (2 * REG_WEIGHT) / s.size))) as tf.Tensor3D; // (2, B, B·T)
+          const ds = clip ? tf.mul(dc, tf.sub(constant(1), tf.square(th))) : dc;
+          return tf.add(ds, tf.mul(s, tf.mul(dys[3], constant((2 * REG_WEIGHT) / s.size)))) as tf.Tensor3D; // (2, B, B·T)
         });
         const top = tf.concat([parts[0], parts[1]], 2); // (2, B, B·(T5 + T7))
         const bottom = tf.concat([parts[2], tf.zeros([2, B, B * T7])], 2); // the dropped r5 → r7 block
@@ -88,11 +89,11 @@ export function amdimLossFused(a: Features, b: Features, opts: AmdimLossOptions 
       tf.concat([m5b, flat(b.r7, B * T7)], 0), // targets of the a→b direction
       tf.concat([m5a, flat(a.r7, B * T7)], 0),
     ]); // (2, B·(T5 + T7), D)
-    const S = tf.div(tf.matMul(U, V, false, true), Math.sqrt(D)) as tf.Tensor3D; // (2, 2B, B·(T5 + T7))
+    const S = tf.mul(tf.matMul(U, V, false, true), constant(1 / Math.sqrt(D))) as tf.Tensor3D; // (2, 2B, B·(T5 + T7))
     const terms = ncePairs(S, B, T5, T7, tclip); // (4)
     const [loss1t5, loss1t7, loss5t5, reg] = tf.unstack(terms) as tf.Scalar[];
     const total = tf.sum(terms) as tf.Scalar;
-    const mi = (loss: tf.Scalar, T: number) => tf.sub(Math.log(nceCandidates(B, T)), loss) as tf.Scalar;
+    const mi = (loss: tf.Scalar, T: number) => tf.sub(constant(Math.log(nceCandidates(B, T))), loss) as tf.Scalar;
     return { loss1t5, loss1t7, loss5t5, reg, total, mi1t5: mi(loss1t5, T5), mi1t7: mi(loss1t7, T7), mi5t5: mi(loss5t5, T5) };
   });
 }

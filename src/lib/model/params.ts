@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
+import { constant } from './consts';
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -107,10 +108,10 @@ function batchNormTrainFused(x: tf.Tensor4D, p: BatchNormParams, stats: tf.Tenso
     const mean = tf.mean(x2, 0); // (C)
     const xc = tf.sub(x2, mean); // (n, C)
     const variance = tf.mean(tf.square(xc), 0); // (C), biased: what the batch is normalised with
-    const rstd = tf.rsqrt(tf.add(variance, BN_EPS)); // (C)
+    const rstd = tf.rsqrt(tf.add(variance, constant(BN_EPS))); // (C)
     const xhat = tf.mul(xc, rstd); // (n, C)
     // Made inside the op (off the tape, in its tidy): kept, or the op's tidy would free them.
-    stats.push(tf.keep(mean), tf.keep(n > 1 ? tf.mul(variance, n / (n - 1)) : variance));
+    stats.push(tf.keep(mean), tf.keep(n > 1 ? tf.mul(variance, constant(n / (n - 1))) : variance));
     save([xhat, rstd, gamma]);
     return {
       value: tf.reshape(tf.add(tf.mul(xhat, gamma), beta), [B, H, W, C]) as tf.Tensor4D,
@@ -122,7 +123,7 @@ function batchNormTrainFused(x: tf.Tensor4D, p: BatchNormParams, stats: tf.Tenso
         // dy − x̂·dγ/n, then centred by its own mean rather than dβ/n (equal, as Σ x̂ = 0): in float32 the
         // explicit centring keeps Σ dx at rounding level, so a bias feeding this layer (gradient exactly 0)
         // gets ~1e-9, not ~1e-5 of noise for Adam to amplify.
-        const t = tf.sub(d2, tf.mul(xh, tf.div(dGamma, n))); // (n, C)
+        const t = tf.sub(d2, tf.mul(xh, tf.mul(dGamma, constant(1 / n)))); // (n, C)
         const dx = tf.reshape(tf.mul(tf.sub(t, tf.mean(t, 0)), tf.mul(g, rs)), [B, H, W, C]);
         return [dx, dGamma, dBeta];
       },
@@ -137,8 +138,9 @@ export function updateRunningStats(bns: BatchNormParams[], stats: tf.Tensor[]): 
     throw new Error(`updateRunningStats: expected ${2 * bns.length} statistics (mean, var per BatchNorm), got ${stats.length}`);
   tf.tidy(() => {
     bns.forEach((p, k) => {
-      p.runMean.assign(tf.add(tf.mul(p.runMean, 1 - BN_MOMENTUM), tf.mul(stats[2 * k], BN_MOMENTUM)));
-      p.runVar.assign(tf.add(tf.mul(p.runVar, 1 - BN_MOMENTUM), tf.mul(stats[2 * k + 1], BN_MOMENTUM)));
+      const keepOld = constant(1 - BN_MOMENTUM), takeNew = constant(BN_MOMENTUM);
+      p.runMean.assign(tf.add(tf.mul(p.runMean, keepOld), tf.mul(stats[2 * k], takeNew)));
+      p.runVar.assign(tf.add(tf.mul(p.runVar, keepOld), tf.mul(stats[2 * k + 1], takeNew)));
     });
   });
 }

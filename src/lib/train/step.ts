@@ -8,7 +8,9 @@ import type { Config } from '../config';
 import type { Rng } from '../rng';
 import { dimObjective } from '../model/dim';
 import { createEncoder, type Encoder, type Features, type Impl } from '../model/encoder';
-import { amdimLoss, sampleSrc5 } from '../model/loss';
+import { amdimLoss, disposeLossCache, sampleSrc5 } from '../model/loss';
+import { disposeConvCache } from '../model/fastconv';
+import { disposeConstants } from '../model/consts';
 import { amdimLossFused } from '../model/lossFused';
 import { createProbe, probeAccuracy, type Probe } from '../model/probes';
 import { createAdam, createFlatAdam, type Adam } from './optim';
@@ -45,6 +47,13 @@ export interface Trainer {
 
 /** Probe optimiser: AMDIM trains its classifiers with a larger rate and no warm-up. */
 const PROBE_LR = 2e-4 * 5;
+
+/** Frees what the step caches per backend (NCE masks, im2col indices, constants): on teardown or a backend switch. */
+export function disposeStepCaches(): void {
+  disposeLossCache();
+  disposeConvCache();
+  disposeConstants();
+}
 
 export function disposeStepOutput(out: StepOutput): void {
   tf.dispose(STEP_KEYS.map((k) => out[k]));

@@ -50,6 +50,8 @@ export class TrainerClient {
   configError = $state<string | null>(null);
   state = $state<RunState>('loading');
   step = $state(0);
+  /** What the worker is doing beyond its state (a warm-up, a lost device), or ''. */
+  note = $state('');
   backend = $state.raw<BackendInfo | null>(null);
   dataset = $state.raw<DatasetInfo | null>(null);
   ceilings = $state.raw<{ '1t5': number; '1t7': number; '5t5': number } | null>(null);
@@ -141,6 +143,7 @@ export class TrainerClient {
     }
     this.#runId++;
     this.state = 'loading';
+    this.note = '';
     this.step = 0;
     this.metrics = new Columns<MetricKey>(METRIC_KEYS);
     this.evals = new Columns(EVAL_KEYS);
@@ -207,6 +210,7 @@ export class TrainerClient {
       case 'state':
         this.state = m.state;
         this.step = m.step;
+        this.note = m.message ?? '';
         if (m.memory) this.memory = m.memory;
         break;
       case 'history':

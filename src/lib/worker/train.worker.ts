@@ -10,10 +10,10 @@ import type { Config } from '../config';
 import type { Dataset } from '../data/dataset';
 import { makeEmbeddedDataset } from '../data/synthetic';
 import { loadCheckpoint, loadDataset, saveCheckpoint } from '../data/store';
-import { disposeLossCache } from '../model/loss';
 import { exportEncoder, loadEncoderWeights } from '../model/export';
 import { loseDevice, onDeviceLost, rebuildBackend, selectBackend } from '../train/backend';
 import { TrainingRun, ceilings, type CheckpointMeta } from '../train/loop';
+import { disposeStepCaches } from '../train/step';
 import type { BackendInfo, FromWorker, MetricPoint, RunState, ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
@@ -55,9 +55,13 @@ function memory() {
   return { numTensors: m.numTensors, numBytes: m.numBytes };
 }
 
+/** Shown next to the run state while the warm-up step compiles the kernels. */
+const WARMING = 'warming up: compiling kernels';
+
 function setState(s: RunState, message?: string): void {
   state = s;
-  post({ type: 'state', runId, state: s, step: run?.step ?? 0, message, memory: memory() });
+  // During the warm-up the run is transiently one step on; the page must not show that step.
+  post({ type: 'state', runId, state: s, step: warming ? 0 : (run?.step ?? 0), message: message ?? (warming ? WARMING : undefined), memory: memory() });
 }
 
 function fail(id: number, e: unknown, fatal = true): void {
@@ -136,7 +140,7 @@ async function init(id: number, cfg: Config, key: string, resume: boolean): Prom
   lastCheckpoint = { at: performance.now(), step: -1 };
   setState('loading');
   if (!backend || backendPref !== cfg.backend) {
-    disposeLossCache();
+    disposeStepCaches();
     backend = await selectBackend(cfg.backend);
     backendPref = cfg.backend;
     watchDevice();
@@ -173,12 +177,14 @@ async function warmUp(id: number): Promise<void> {
   if (!r || id !== runId || r.step !== 0) return;
   const before = await r.checkpoint();
   warming = true;
+  setState(state);
   try {
     await r.trainSteps(1);
   } finally {
     warming = false;
   }
   r.restore(before.meta, before.tensors);
+  if (id === runId) setState(state);
 }
 
 async function evaluateNow(id: number): Promise<void> {
@@ -269,7 +275,7 @@ async function recoverFromDeviceLoss(id: number, wasTraining: boolean): Promise<
     // tensors of a lost device may fail to free; they go with the backend
   }
   run = null;
-  disposeLossCache();
+  disposeStepCaches();
   backend = await rebuildBackend(cfg.backend);
   deviceLost = null;
   watchDevice();
