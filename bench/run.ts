@@ -3,7 +3,7 @@
  * and backend it came from, and writes bench/results/<part>[-quick].json. Parts: train (Node: CPU and
  * WebGPU through Dawn), browser (Chromium: time to first step, throughput, long tasks), torch (the same
  * model in PyTorch), soak (tensor count and bytes across a long run), tsne, import. Default: all.
- * Options: --seconds N (browser training time per backend, default 20, quick 5), --soak-steps N.
+ * Options: --seconds N (browser training time per backend, default 60, quick 5), --soak-steps N.
  */
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
