@@ -85,11 +85,11 @@ function views(cfg: Config): { xa: tf.Tensor4D; xb: tf.Tensor4D; labels: tf.Tens
   return { xa: img(), xb: img(), labels: tf.tensor1d(Int32Array.from({ length: B }, (_, i) => i % 10), 'int32') };
 }
 
-/** Seconds the last timeSteps spent inside step() calls per step: on a GPU, the JavaScript cost of issuing a step. */
-let lastHostSec = 0;
-
-/** Times `n` steps of a trainer on fixed inputs; 'sync' awaits every metric every step. Seconds per step. */
-async function timeSteps(tr: ReturnType<typeof createTrainer>, v: ReturnType<typeof views>, n: number, readback: 'end' | 'sync'): Promise<number> {
+/**
+ * Times `n` steps of a trainer on fixed inputs; 'sync' awaits every metric every step. Seconds per step, and
+ * hostSec: seconds per step spent inside step() calls (on a GPU, the JavaScript cost of issuing a step).
+ */
+async function timeSteps(tr: ReturnType<typeof createTrainer>, v: ReturnType<typeof views>, n: number, readback: 'end' | 'sync'): Promise<{ sec: number; hostSec: number }> {
   const t = now();
   let host = 0;
   let last: ReturnType<typeof tr.step> | null = null;
@@ -109,18 +109,17 @@ async function timeSteps(tr: ReturnType<typeof createTrainer>, v: ReturnType<typ
     await last.total.data();
     disposeStepOutput(last);
   }
-  lastHostSec = host / 1000 / n;
-  return (now() - t) / 1000 / n;
+  return { sec: (now() - t) / 1000 / n, hostSec: host / 1000 / n };
 }
 
 /** Median seconds per step of the bare step on fixed inputs. 'sync' awaits every metric every step. */
 async function stepTime(cfg: Config, impl: Impl, steps: number, readback: 'end' | 'sync', reps = 3): Promise<{ sec: number; firstStepSec: number }> {
   const tr = createTrainer(cfg, 10, new Rng(cfg.seed), { impl });
   const v = views(cfg);
-  const firstStepSec = await timeSteps(tr, v, 1, readback); // includes shader compilation on GPU backends
+  const firstStepSec = (await timeSteps(tr, v, 1, readback)).sec; // includes shader compilation on GPU backends
   if (reps > 1) await timeSteps(tr, v, 1, readback);
   const times = [];
-  for (let r = 0; r < reps; r++) times.push(await timeSteps(tr, v, steps, readback));
+  for (let r = 0; r < reps; r++) times.push((await timeSteps(tr, v, steps, readback)).sec);
   tr.dispose();
   tf.dispose(Object.values(v));
   return { sec: median(times), firstStepSec };
@@ -140,13 +139,14 @@ async function compareImpls(cfg: Config, steps: number, reps: number) {
   try {
     for (const impl of impls) {
       trainers[impl] = createTrainer(cfg, 10, new Rng(cfg.seed), { impl });
-      res[impl] = { sec: 0, hostSec: 0, firstStepSec: await timeSteps(trainers[impl], v, 1, 'end') };
+      res[impl] = { sec: 0, hostSec: 0, firstStepSec: (await timeSteps(trainers[impl], v, 1, 'end')).sec };
     }
     for (const impl of impls) await timeSteps(trainers[impl], v, 1, 'end');
     for (let r = 0; r < reps; r++)
       for (const impl of r % 2 ? [...impls].reverse() : impls) {
-        times[impl].push(await timeSteps(trainers[impl], v, steps, 'end'));
-        host[impl].push(lastHostSec);
+        const r = await timeSteps(trainers[impl], v, steps, 'end');
+        times[impl].push(r.sec);
+        host[impl].push(r.hostSec);
       }
   } finally {
     for (const t of Object.values(trainers)) t.dispose();

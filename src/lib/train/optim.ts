@@ -4,6 +4,7 @@
  * can list and restore it with the weights.
  */
 import * as tf from '@tensorflow/tfjs';
+import { constant } from '../model/consts';
 
 export interface AdamOptions {
   lr: number;
@@ -39,56 +40,74 @@ function checkOptions(o: AdamOptions): void {
   if (!(Number.isInteger(o.warmup) && o.warmup >= 0)) throw bad('warmup', 'must be a whole number ≥ 0');
 }
 
-/** Per-variable Adam (the baseline): about 14 small kernels per variable per step. */
-export function createAdam(vars: tf.Variable[], opts: AdamOptions): Adam {
-  checkOptions(opts);
+/** The option scalars, uploaded once (consts.ts): a JS number in an op becomes a fresh upload per call. */
+interface AdamConsts {
+  b1: tf.Scalar;
+  b1c: tf.Scalar;
+  b2: tf.Scalar;
+  b2c: tf.Scalar;
+  eps: tf.Scalar;
+  wd: tf.Scalar;
+}
+
+/** This update's bias-corrected step size lr(t)/(1 − β1^t) and 1/√(1 − β2^t). */
+interface StepScalars {
+  stepSize: tf.Scalar;
+  invSqrtBc2: tf.Scalar;
+}
+
+/** How one Adam stores its moments: the update of the weights, its state (before t) and its own tensors. */
+interface AdamStore {
+  /** grads in `vars` order, null where missing. Returns false when it did nothing (the step count stays). */
+  update(grads: (tf.Tensor | null)[], c: AdamConsts, s: StepScalars): void | false;
+  state(): tf.Variable[];
+  dispose(): void;
+}
+
+/**
+ * The torch Adam update of weights p with gradient g, on any shape: new moments and the step to subtract.
+ * m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g², step = lr_t·m̂ / (√v̂ + ε), with L2 decay added to g.
+ */
+function adamUpdate(p: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, c: AdamConsts, s: StepScalars, decay: boolean) {
+  const gd = decay ? tf.add(g, tf.mul(p, c.wd)) : g;
+  const mk = tf.add(tf.mul(m, c.b1), tf.mul(gd, c.b1c));
+  const vk = tf.add(tf.mul(v, c.b2), tf.mul(tf.square(gd), c.b2c));
+  const denom = tf.add(tf.mul(tf.sqrt(vk), s.invSqrtBc2), c.eps);
+  return { mk, vk, step: tf.mul(tf.div(mk, denom), s.stepSize) };
+}
+
+/** What both Adams share: checked options, constants, the step count (a variable, for checkpoints), warm-up. */
+function buildAdam(vars: tf.Variable[], opts: AdamOptions, store: AdamStore): Adam {
   const { beta1, beta2, eps, weightDecay } = opts;
-  // tidy: tf.variable copies its initial value, which would otherwise leak
-  const m = tf.tidy(() => vars.map((p) => tf.variable(tf.zerosLike(p), false)));
-  const v = tf.tidy(() => vars.map((p) => tf.variable(tf.zerosLike(p), false)));
   const tVar = tf.tidy(() => tf.variable(tf.scalar(0), false));
-  // Constants made once: a JS number in an op becomes a fresh upload on every call (×6 per variable per step).
-  const c = tf.tidy(() => ({
-    b1: tf.keep(tf.scalar(beta1)),
-    b1c: tf.keep(tf.scalar(1 - beta1)),
-    b2: tf.keep(tf.scalar(beta2)),
-    b2c: tf.keep(tf.scalar(1 - beta2)),
-    eps: tf.keep(tf.scalar(eps)),
-    wd: tf.keep(tf.scalar(weightDecay)),
-  }));
   let t = 0;
   const lrAt = (step: number) => opts.lr * (opts.warmup > 0 ? Math.min(1, (step + 1) / opts.warmup) : 1);
-
-  const gradFor = (grads: Grads, k: number): tf.Tensor | null | undefined =>
-    Array.isArray(grads) ? grads[k] : grads[vars[k].name];
 
   return {
     apply(grads) {
       if (Array.isArray(grads) && grads.length !== vars.length)
         throw new Error(`adam: got ${grads.length} gradients for ${vars.length} variables`);
-      const lr = lrAt(t);
+      const gs = vars.map((p, k) => (Array.isArray(grads) ? grads[k] : grads[p.name]) ?? null);
       const t1 = t + 1;
       const bc1 = 1 - Math.pow(beta1, t1);
       const sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t1));
-      tf.tidy(() => {
-        const invSqrtBc2 = tf.scalar(1 / sqrtBc2);
-        const stepSize = tf.scalar(lr / bc1);
-        vars.forEach((p, k) => {
-          let g = gradFor(grads, k);
-          if (!g) return; // torch skips parameters without a gradient, decay included
-          if (weightDecay > 0) g = tf.add(g, tf.mul(p, c.wd));
-          const mk = tf.add(tf.mul(m[k], c.b1), tf.mul(g, c.b1c));
-          const vk = tf.add(tf.mul(v[k], c.b2), tf.mul(tf.square(g), c.b2c));
-          m[k].assign(mk);
-          v[k].assign(vk);
-          const denom = tf.add(tf.mul(tf.sqrt(vk), invSqrtBc2), c.eps);
-          p.assign(tf.sub(p, tf.mul(tf.div(mk, denom), stepSize)));
-        });
+      const lr = lrAt(t);
+      const c: AdamConsts = {
+        b1: constant(beta1),
+        b1c: constant(1 - beta1),
+        b2: constant(beta2),
+        b2c: constant(1 - beta2),
+        eps: constant(eps),
+        wd: constant(weightDecay),
+      };
+      const done = tf.tidy(() => {
+        if (store.update(gs, c, { stepSize: tf.scalar(lr / bc1), invSqrtBc2: tf.scalar(1 / sqrtBc2) }) === false) return false;
         tVar.assign(tf.scalar(t1));
+        return true;
       });
-      t = t1;
+      if (done) t = t1;
     },
-    state: () => [...m, ...v, tVar],
+    state: () => [...store.state(), tVar],
     get step() {
       return t;
     },
@@ -99,9 +118,32 @@ export function createAdam(vars: tf.Variable[], opts: AdamOptions): Adam {
     },
     currentLr: () => lrAt(t),
     dispose() {
-      tf.dispose([...m, ...v, tVar, ...Object.values(c)]);
+      store.dispose();
+      tVar.dispose();
     },
   };
+}
+
+/** Per-variable Adam (the baseline): about 14 small kernels per variable per step. */
+export function createAdam(vars: tf.Variable[], opts: AdamOptions): Adam {
+  checkOptions(opts);
+  // tidy: tf.variable copies its initial value, which would otherwise leak
+  const m = tf.tidy(() => vars.map((p) => tf.variable(tf.zerosLike(p), false)));
+  const v = tf.tidy(() => vars.map((p) => tf.variable(tf.zerosLike(p), false)));
+  return buildAdam(vars, opts, {
+    update(grads, c, s) {
+      vars.forEach((p, k) => {
+        const g = grads[k];
+        if (!g) return; // torch skips parameters without a gradient, decay included
+        const { mk, vk, step } = adamUpdate(p, g, m[k], v[k], c, s, opts.weightDecay > 0);
+        m[k].assign(mk);
+        v[k].assign(vk);
+        p.assign(tf.sub(p, step));
+      });
+    },
+    state: () => [...m, ...v],
+    dispose: () => tf.dispose([...m, ...v]),
+  });
 }
 
 /**
@@ -113,20 +155,10 @@ export function createAdam(vars: tf.Variable[], opts: AdamOptions): Adam {
  */
 export function createFlatAdam(vars: tf.Variable[], opts: AdamOptions): Adam {
   checkOptions(opts);
-  const { beta1, beta2, eps, weightDecay } = opts;
   const sizes = vars.map((p) => p.size);
   const n = sizes.reduce((a, b) => a + b, 0);
   const m = tf.tidy(() => tf.variable(tf.zeros([n]), false));
   const v = tf.tidy(() => tf.variable(tf.zeros([n]), false));
-  const tVar = tf.tidy(() => tf.variable(tf.scalar(0), false));
-  const c = tf.tidy(() => ({
-    b1: tf.keep(tf.scalar(beta1)),
-    b1c: tf.keep(tf.scalar(1 - beta1)),
-    b2: tf.keep(tf.scalar(beta2)),
-    b2c: tf.keep(tf.scalar(1 - beta2)),
-    eps: tf.keep(tf.scalar(eps)),
-    wd: tf.keep(tf.scalar(weightDecay)),
-  }));
   // 1 where a variable has a gradient, per pattern of missing gradients (DIM leaves unused heads without one).
   const masks = new Map<string, tf.Tensor1D>();
   const maskFor = (present: boolean[]): tf.Tensor1D => {
@@ -144,62 +176,35 @@ export function createFlatAdam(vars: tf.Variable[], opts: AdamOptions): Adam {
     }
     return t;
   };
-  let t = 0;
-  const lrAt = (step: number) => opts.lr * (opts.warmup > 0 ? Math.min(1, (step + 1) / opts.warmup) : 1);
 
-  return {
-    apply(grads) {
-      if (Array.isArray(grads) && grads.length !== vars.length)
-        throw new Error(`adam: got ${grads.length} gradients for ${vars.length} variables`);
-      const gs = vars.map((p, k) => (Array.isArray(grads) ? grads[k] : grads[p.name]) ?? null);
-      if (gs.every((g) => !g)) return;
-      const lr = lrAt(t);
-      const t1 = t + 1;
-      const bc1 = 1 - Math.pow(beta1, t1);
-      const sqrtBc2 = Math.sqrt(1 - Math.pow(beta2, t1));
-      tf.tidy(() => {
-        const flat = (x: tf.Tensor) => tf.reshape(x, [-1]);
-        const present = gs.map((g) => g !== null);
-        const partial = present.includes(false);
-        let g = tf.concat(gs.map((gk, k) => (gk ? flat(gk) : tf.zeros([sizes[k]])))); // (N)
-        const p = tf.concat(vars.map(flat)); // (N)
-        if (weightDecay > 0) g = tf.add(g, tf.mul(p, c.wd));
-        let mk = tf.add(tf.mul(m, c.b1), tf.mul(g, c.b1c)); // (N)
-        let vk = tf.add(tf.mul(v, c.b2), tf.mul(tf.square(g), c.b2c)); // (N)
-        const denom = tf.add(tf.mul(tf.sqrt(vk), tf.scalar(1 / sqrtBc2)), c.eps);
-        let step = tf.mul(tf.div(mk, denom), tf.scalar(lr / bc1)); // (N)
-        if (partial) {
-          // torch skips parameters without a gradient, decay and moments included
-          const mask = maskFor(present);
-          mk = tf.add(m, tf.mul(mask, tf.sub(mk, m)));
-          vk = tf.add(v, tf.mul(mask, tf.sub(vk, v)));
-          step = tf.mul(step, mask);
-        }
-        m.assign(mk);
-        v.assign(vk);
-        const parts = tf.split(tf.sub(p, step), sizes);
-        vars.forEach((pk, k) => {
-          if (present[k]) pk.assign(tf.reshape(parts[k], pk.shape));
-        });
-        tVar.assign(tf.scalar(t1));
+  return buildAdam(vars, opts, {
+    update(grads, c, s) {
+      if (grads.every((g) => !g)) return false;
+      const flat = (x: tf.Tensor) => tf.reshape(x, [-1]);
+      const present = grads.map((g) => g !== null);
+      const g = tf.concat(grads.map((gk, k) => (gk ? flat(gk) : tf.zeros([sizes[k]])))); // (N)
+      const p = tf.concat(vars.map(flat)); // (N)
+      let { mk, vk, step } = adamUpdate(p, g, m, v, c, s, opts.weightDecay > 0); // (N) each
+      if (present.includes(false)) {
+        // torch skips parameters without a gradient, decay and moments included
+        const mask = maskFor(present);
+        mk = tf.add(m, tf.mul(mask, tf.sub(mk, m)));
+        vk = tf.add(v, tf.mul(mask, tf.sub(vk, v)));
+        step = tf.mul(step, mask);
+      }
+      m.assign(mk);
+      v.assign(vk);
+      const parts = tf.split(tf.sub(p, step), sizes);
+      vars.forEach((pk, k) => {
+        if (present[k]) pk.assign(tf.reshape(parts[k], pk.shape));
       });
-      t = t1;
     },
-    state: () => [m, v, tVar],
-    get step() {
-      return t;
-    },
-    set step(s: number) {
-      if (!(Number.isInteger(s) && s >= 0)) throw new Error(`adam: step must be a whole number ≥ 0, got ${s}`);
-      t = s;
-      tf.tidy(() => tVar.assign(tf.scalar(s)));
-    },
-    currentLr: () => lrAt(t),
+    state: () => [m, v],
     dispose() {
-      tf.dispose([m, v, tVar, ...Object.values(c), ...masks.values()]);
+      tf.dispose([m, v, ...masks.values()]);
       masks.clear();
     },
-  };
+  });
 }
 
 type SavedTensor = { shape: number[]; data: Float32Array | ArrayLike<number> };
