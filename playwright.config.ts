@@ -1,7 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { findBrowser } from './scripts/browser';
 
-// Debian's chromium by default; override with CHROMIUM_PATH. Playwright's own browser download is not used.
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// CHROMIUM_PATH, else the system's Chromium/Chrome, else Playwright's own (scripts/browser.ts); `npm test`
+// runs `npm run browser` first, which installs one where it can and otherwise names the command to run.
+const executablePath = findBrowser();
 const port = Number(process.env.E2E_PORT || 4321);
 // E2E_DIST lets several builds be tested side by side (default: dist/).
 const dist = process.env.E2E_DIST || 'dist';

@@ -9,12 +9,19 @@ if (existsSync(unit)) {
   passed += r.numPassedTests ?? 0;
   failed += (r.numFailedTests ?? 0) + (r.numFailedTestSuites && !r.numFailedTests ? r.numFailedTestSuites : 0);
   skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-} else console.log('(no unit test report: the type check or the unit run did not finish)');
+} else {
+  // a step that never ran is a failure, not zero tests
+  console.log('(no unit test report: the type check or the unit run did not finish)');
+  failed += 1;
+}
 if (existsSync(e2e)) {
   const s = JSON.parse(readFileSync(e2e, 'utf8')).stats ?? {};
   passed += (s.expected ?? 0) + (s.flaky ?? 0);
   failed += s.unexpected ?? 0;
   skipped += s.skipped ?? 0;
-} else console.log('(no e2e report: the e2e run did not happen)');
+} else {
+  console.log('(no e2e report: the e2e run did not happen, e.g. no browser was found)');
+  failed += 1;
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(failed > 0 ? 1 : 0);
