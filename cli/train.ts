@@ -1,11 +1,14 @@
 /**
  * Headless training in Node, reusing the app's training core unchanged:
- *   npm run train -- --preset tiny --steps 50 [--backend cpu|webgpu|auto] [--every 5] [--<config key> value]
+ *   npm run train -- --preset tiny --steps 50 [--backend cpu|webgpu|auto] [--every 5] [--labels all|none|one] [--<config key> value]
+ * --labels none trains on the embedded images as a flat folder (no labels), one as a single-class folder:
+ * scores that need two classes are then reported as skipped, not as numbers.
  * Prints one line every --every steps: step, loss and MI estimate per pair, probe accuracy, steps/s.
  */
 import * as tf from '@tensorflow/tfjs';
 import { validate } from '../src/lib/config';
 import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
+import { noLabelsReason, relabel } from '../src/lib/data/dataset';
 import { selectBackend } from '../src/lib/train/backend';
 import { TrainingRun, ceilings } from '../src/lib/train/loop';
 import type { MetricPoint } from '../src/lib/worker/protocol';
@@ -13,7 +16,9 @@ import { parseArgs } from './args';
 import { installNodeWebGpu } from './node-gpu';
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['every']);
+  const args = parseArgs(process.argv.slice(2), ['every', 'labels']);
+  const labelMode = args.extra.labels ?? 'all';
+  if (!['all', 'none', 'one'].includes(labelMode)) throw new Error(`--labels must be all, none or one, got "${labelMode}"`);
   const backendFlag = (args.overrides.backend as string | undefined) ?? 'auto';
   // In Node, 'auto' means: a hardware GPU through Dawn if there is one, else the CPU backend.
   const overrides = { ...args.overrides, backend: backendFlag === 'webgl' ? 'cpu' : backendFlag };
@@ -29,7 +34,8 @@ async function main(): Promise<void> {
   console.log(`# ndf ${cfg.ndf}, n_rkhs ${cfg.nRkhs}, depth ${cfg.nDepth}, batch ${cfg.batchSize}, ${cfg.imageSize}px, seed ${cfg.seed}, ${steps} steps`);
   const c = ceilings(cfg.batchSize);
   console.log(`# log K ceilings (nats): 1→5 ${c['1t5'].toFixed(2)}, 1→7 ${c['1t7'].toFixed(2)}, 5→5 ${c['5t5'].toFixed(2)}`);
-  const data = makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: cfg.imageSize });
+  const embedded = makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: cfg.imageSize });
+  const data = labelMode === 'all' ? embedded : relabel(embedded, labelMode as 'none' | 'one');
   const window: MetricPoint[] = [];
   const run = new TrainingRun(cfg, data, { onMetrics: (pts) => window.push(...pts) });
   if (cfg.method === 'dim')
@@ -46,7 +52,7 @@ async function main(): Promise<void> {
     printed++;
     const f = (v: number) => v.toFixed(3).padStart(6);
     console.log(
-      `${String(last.step).padStart(6)} | ${f(mean.loss1t5)} ${f(mean.loss1t7)} ${f(mean.loss5t5)} | ${f(mean.mi1t5)} ${f(mean.mi1t7)} ${f(mean.mi5t5)}        | ${(mean.probeAcc * 100).toFixed(1).padStart(8)}% | ${last.stepsPerSec.toFixed(2)}`,
+      `${String(last.step).padStart(6)} | ${f(mean.loss1t5)} ${f(mean.loss1t7)} ${f(mean.loss5t5)} | ${f(mean.mi1t5)} ${f(mean.mi1t7)} ${f(mean.mi5t5)}        | ${(Number.isFinite(mean.probeAcc) ? (mean.probeAcc * 100).toFixed(1) + '%' : 'no labels').padStart(9)} | ${last.stepsPerSec.toFixed(2)}`,
     );
   };
   while (run.step < steps) {
@@ -54,7 +60,14 @@ async function main(): Promise<void> {
     flush();
   }
   const { point, snapshot } = await run.evaluate();
-  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '–');
+  const noLabels = noLabelsReason(data.classNames);
+  if (noLabels) {
+    console.log(`# held-out (${snapshot.n} images): ${noLabels}; kNN and linear accuracy need two classes and were skipped`);
+    console.log(`# ${printed} lines, tensors alive: ${tf.memory().numTensors}`);
+    run.dispose();
+    return;
+  }
   const fitted = snapshot.labels ? await run.fittedLinear(snapshot.labels, snapshot.features) : NaN;
   console.log(`# held-out (${snapshot.n} images): kNN (k=20, cosine) ${pct(point.knn)}, random encoder ${pct(point.knnRandom)}`);
   console.log(`# held-out: linear classifier fitted on frozen features ${pct(fitted)}, random encoder ${pct(point.linearRandom)}; online probe ${pct(point.linear)}`);

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { createStore, keys } from 'idb-keyval';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resizeRgb } from './decode';
-import { ImportCancelled, ImportFailed, importBinary, importFolder, planFolder } from './importer';
+import { ImportCancelled, ImportFailed, importBinary, importFolder, planFolder, heldOutCount, MIN_HELD_OUT_PER_CLASS, MIN_HELD_OUT_UNLABELED } from './importer';
 import { DatasetWriter, StorageError, listDatasets, loadDataset, useDatabase } from './store';
 import { cifarBytes, hwc, makeTar, stlBytes } from './testFiles';
 
@@ -28,7 +28,7 @@ async function fakeDecode(blob: Blob, size: number): Promise<Uint8Array> {
 const vanished = { size: 500, slice: () => ({ arrayBuffer: () => Promise.reject(new DOMException('gone', 'NotFoundError')) }) } as unknown as Blob;
 
 describe('planFolder', () => {
-  it('takes classes from sub-folders and holds out a seeded ~10% per class', () => {
+  it('takes classes from sub-folders and holds out a seeded ~10% per class, at least 5 where it can', () => {
     const files = [
       ...Array.from({ length: 30 }, (_, i) => ({ path: `pets/cat/${i}.jpg`, size: 10 })),
       ...Array.from({ length: 11 }, (_, i) => ({ path: `pets/dog/${i}.jpg`, size: 10 })),
@@ -44,9 +44,9 @@ describe('planFolder', () => {
     expect(p.classNames).toEqual(['bird', 'cat', 'dog']);
     expect(p.skipped.map((s) => s.reason)).toEqual(['hidden or system file', 'hidden or system file', 'empty file (0 bytes)']);
     const byClass = (k: number) => p.items.filter((it) => it.label === k);
-    expect(byClass(1).filter((it) => it.split === 'test')).toHaveLength(3);
+    expect(byClass(1).filter((it) => it.split === 'test')).toHaveLength(5); // 10% would be 3: raised to the minimum
     expect(byClass(2)).toHaveLength(12); // the nested file counts for its top-level class
-    expect(byClass(2).filter((it) => it.split === 'test')).toHaveLength(1);
+    expect(byClass(2).filter((it) => it.split === 'test')).toHaveLength(4); // the minimum, capped at a third of 12
     expect(byClass(0).map((it) => it.split)).toEqual(['train']); // a lone image cannot be held out
     expect(p.items.find((it) => it.path === 'pets/top.jpg')!.label).toBe(-1);
     expect(p.items.slice(0, 3).map((it) => it.path)).toEqual(['pets/bird/0.jpg', 'pets/cat/0.jpg', 'pets/cat/1.jpg']); // natural order
@@ -196,5 +196,43 @@ describe('a large folder', () => {
     const test = p.items.filter((it) => it.split === 'test').length;
     expect(test).toBeGreaterThan(1900);
     expect(test).toBeLessThan(2100);
+  });
+});
+
+describe('held-out split of small folders', () => {
+  /** The rule spelled out case by case, as a slow reference. */
+  function reference(n: number, min: number): number {
+    if (n < 2) return 0;
+    let k = Math.round(n * 0.1);
+    if (k < min) k = min;
+    if (k > Math.floor(n / 3)) k = Math.floor(n / 3);
+    if (k < 1) k = 1;
+    if (k > n - 1) k = n - 1;
+    return k;
+  }
+
+  it('matches the reference for every size up to 400, labeled and flat', () => {
+    for (let n = 0; n <= 400; n++) {
+      expect(heldOutCount(n, 0.1, MIN_HELD_OUT_PER_CLASS)).toBe(reference(n, MIN_HELD_OUT_PER_CLASS));
+      expect(heldOutCount(n, 0.1, MIN_HELD_OUT_UNLABELED)).toBe(reference(n, MIN_HELD_OUT_UNLABELED));
+    }
+  });
+
+  it('80 photos in 3 classes: every class keeps the minimum held out (15, not 8) and two thirds to train', () => {
+    const sizes = [27, 27, 26];
+    const files = sizes.flatMap((n, c) => Array.from({ length: n }, (_, i) => ({ path: `f/c${c}/${i}.jpg`, size: 1 })));
+    const p = planFolder(files, 1);
+    for (let c = 0; c < 3; c++) {
+      const held = p.items.filter((it) => it.label === c && it.split === 'test').length;
+      expect(held).toBe(MIN_HELD_OUT_PER_CLASS);
+    }
+    expect(p.items.filter((it) => it.split === 'test')).toHaveLength(15);
+  });
+
+  it('a flat folder of 30 photos holds out 10 for the map; of 300, 30', () => {
+    const flat = (n: number) => planFolder(Array.from({ length: n }, (_, i) => ({ path: `${i}.jpg`, size: 1 })), 2);
+    expect(flat(30).items.filter((it) => it.split === 'test')).toHaveLength(10);
+    expect(flat(300).items.filter((it) => it.split === 'test')).toHaveLength(30);
+    expect(flat(2).items.filter((it) => it.split === 'test')).toHaveLength(1);
   });
 });

@@ -13,6 +13,20 @@ import { gunzip, isGzip, streamChunks, tarEntries, wholeRecords } from './tar';
 
 export const MAX_FILES = 100_000;
 export const DEFAULT_TEST_FRACTION = 0.1;
+/** Held-out images each class keeps at least (when it has 15+), so every class is scored on a few. */
+export const MIN_HELD_OUT_PER_CLASS = 5;
+/** Held-out images of an unlabeled folder at least (when it has 60+): enough photos for a map. */
+export const MIN_HELD_OUT_UNLABELED = 20;
+
+/**
+ * How many of a group's `n` images to hold out: ~`fraction`, raised to `min` for small groups, but never
+ * more than a third (training keeps two thirds) and, from 2 images on, at least one.
+ */
+export function heldOutCount(n: number, fraction: number, min: number): number {
+  if (n < 2 || fraction <= 0) return 0;
+  const want = Math.max(Math.round(n * fraction), min);
+  return Math.min(n - 1, Math.max(1, Math.min(want, Math.floor(n / 3))));
+}
 
 export interface ImportProgress {
   /** Work done and total, in `unit`s (files for a folder, bytes for binary releases). */
@@ -60,7 +74,8 @@ const SYSTEM_FILES = new Set(['thumbs.db', 'desktop.ini', 'icon\r']);
 /**
  * Decide classes and splits from relative paths alone (before any decoding). The picked folder's own name
  * is dropped; the first sub-folder below it is the class; files at the top level of a labelled folder are
- * kept with label -1. Per class, a seeded ~testFraction (at least 1 when the class has 2+) is held out.
+ * kept with label -1. Per class, a seeded share is held out (see heldOutCount): ~testFraction, but at least
+ * MIN_HELD_OUT_PER_CLASS (MIN_HELD_OUT_UNLABELED for a flat folder) where the class is big enough.
  */
 export function planFolder(files: { path: string; size: number }[], seed: number, testFraction = DEFAULT_TEST_FRACTION): FolderPlan {
   const skipped: SkippedFile[] = [];
@@ -102,8 +117,8 @@ export function planFolder(files: { path: string; size: number }[], seed: number
   }
   for (const label of [...groups.keys()].sort((a, b) => a - b)) {
     const g = groups.get(label)!;
-    if (g.length < 2 || testFraction <= 0) continue;
-    const nTest = Math.min(g.length - 1, Math.max(1, Math.round(g.length * testFraction)));
+    const nTest = heldOutCount(g.length, testFraction, labeled ? MIN_HELD_OUT_PER_CLASS : MIN_HELD_OUT_UNLABELED);
+    if (nTest === 0) continue;
     const order = rng.shuffle(Array.from(g.keys())) as number[];
     for (let k = 0; k < nTest; k++) g[order[k]].split = 'test';
   }

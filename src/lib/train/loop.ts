@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import { Rng, rngFor } from '../rng';
-import { gather, imageBytes, type Dataset } from '../data/dataset';
+import { gather, imageBytes, isLabeled, type Dataset } from '../data/dataset';
 import { BatchSampler } from '../data/batches';
 import { augmentPairFromBytes, drawAugParams } from '../data/augment';
 import { STEP_KEYS, createTrainer } from './step';
@@ -50,8 +50,9 @@ export function ceilings(batch: number) {
   return { '1t5': Math.log(1 + (batch - 1) * 25), '1t7': Math.log(1 + (batch - 1) * 49), '5t5': Math.log(1 + (batch - 1) * 25) };
 }
 
+/** Classes of the probe heads: a dataset without (usable) labels still gets a 2-way probe that is never trained or read. */
 export function nClassesOf(d: Dataset): number {
-  return Math.max(1, d.classNames.length);
+  return Math.max(2, d.classNames.length);
 }
 
 /** The probe set: a fixed, seeded sample of the held-out split. */
@@ -67,6 +68,8 @@ export class TrainingRun {
   readonly data: Dataset;
   readonly trainer: Trainer;
   readonly probe: Int32Array;
+  /** False for a flat or one-class folder: the step skips the probe and evaluation gives no scores. */
+  readonly labeled: boolean;
   step = 0;
   /** Seconds spent inside trainSteps (wall clock). */
   time = 0;
@@ -91,6 +94,7 @@ export class TrainingRun {
       throw new Error(`dataset "${data.name}" has ${data.train.count} training images, fewer than config.batchSize ${cfg.batchSize}`);
     this.cfg = cfg;
     this.data = data;
+    this.labeled = isLabeled(data);
     this.#hooks = hooks;
     this.trainer = createTrainer(cfg, nClassesOf(data), rngFor(cfg.seed, 'model'), { impl: cfg.impl });
     this.#sampler = new BatchSampler(data.train.count, cfg.batchSize, rngFor(cfg.seed, 'batches'));
@@ -114,7 +118,7 @@ export class TrainingRun {
     const src5: [Int32Array, Int32Array] = [new Int32Array(B), new Int32Array(B)];
     for (let v = 0; v < 2; v++) for (let i = 0; i < B; i++) src5[v][i] = this.#negRng.int(25);
     let labels: tf.Tensor1D | null = null;
-    if (data.train.labels) {
+    if (this.labeled && data.train.labels) {
       const l = new Int32Array(B);
       for (let i = 0; i < B; i++) l[i] = data.train.labels[idx[i]];
       labels = tf.tensor1d(l, 'int32');
@@ -158,6 +162,8 @@ export class TrainingRun {
       const points: MetricPoint[] = p.steps.map((step, r) => {
         const pt = { step: step + 1, lr: p.lrs[r], stepsPerSec: sps, imagesPerSec: sps * this.cfg.batchSize, time: p.time } as MetricPoint;
         STEP_KEYS.forEach((k, c) => (pt[k] = v[r * STEP_KEYS.length + c]));
+        // No labels, no probe: its accuracy is not 0 but undefined (the loss stays 0, a true "nothing trained").
+        if (!this.labeled) pt.probeAcc = NaN;
         return pt;
       });
       this.history.push(...points);
@@ -220,7 +226,7 @@ export class TrainingRun {
   async evaluate(): Promise<{ point: EvalPoint; snapshot: EmbeddingSnapshot }> {
     const D = this.cfg.nRkhs, n = this.probe.length, C = nClassesOf(this.data);
     const feats = await this.encode('test', this.probe);
-    const labels = this.data.test.labels ? Int32Array.from(this.probe, (i) => this.data.test.labels![i]) : null;
+    const labels = this.labeled && this.data.test.labels ? Int32Array.from(this.probe, (i) => this.data.test.labels![i]) : null;
     let linear = NaN, knn = NaN;
     if (labels) {
       const logitsT = tf.tidy(() => this.trainer.probe.logits(tf.tensor2d(feats, [n, D])));
@@ -252,7 +258,7 @@ export class TrainingRun {
    * trained encoder too, so both sides of the comparison get the same classifier.
    */
   async fittedLinear(probeLabels: Int32Array, probeFeats?: Float32Array, encoder: Pick<Trainer, 'encode'> = this.trainer): Promise<number> {
-    if (!this.data.train.labels) return NaN;
+    if (!this.labeled || !this.data.train.labels) return NaN;
     const D = this.cfg.nRkhs, n = this.probe.length, C = nClassesOf(this.data);
     const feats = probeFeats ?? (await this.encode('test', this.probe, encoder));
     const m = Math.min(this.data.train.count, BASELINE_TRAIN);

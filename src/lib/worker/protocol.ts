@@ -62,6 +62,8 @@ export interface DatasetInfo {
   trainCount: number;
   testCount: number;
   size: number;
+  /** Held-out images every score is computed on (the probe set). */
+  heldOut: number;
 }
 
 export interface EmbeddingSnapshot {

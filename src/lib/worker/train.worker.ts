@@ -118,7 +118,7 @@ async function buildRun(id: number, cfg: Config, resume: boolean): Promise<Train
     type: 'ready',
     runId: id,
     backend: backend!,
-    dataset: { id: data.id, name: data.name, classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.train.size },
+    dataset: { id: data.id, name: data.name, classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.train.size, heldOut: r.probe.length },
     ceilings: ceilings(cfg.batchSize),
     params,
   });
