@@ -53,8 +53,9 @@ describe('comparison link', () => {
     expect(() => decodeCompareLink('#ndf=8')).toThrow(/#compare=/);
     expect(() => decodeCompareLink('compare=%%%')).toThrow(/damaged/);
     expect(() => decodeCompareLink(enc({ v: 2, dataset: 'x', runs: [] }))).toThrow(/version/);
-    expect(() => decodeCompareLink(enc({ v: 1, dataset: 'x', runs: [{ diff: {} }] }))).toThrow(/2 to 4 runs/);
+    expect(() => decodeCompareLink(enc({ v: 1, dataset: 'x', runs: [{ diff: {} }] }))).toThrow(/2 to 24 runs/);
     expect(() => decodeCompareLink(enc({ v: 1, dataset: 'x', runs: [{ diff: {} }, { diff: { ndf: -1 } }] }))).toThrow(/Run 2 .*config\.ndf/);
+    expect(() => decodeCompareLink(enc({ v: 1, dataset: 'x', runs: Array.from({ length: 25 }, () => ({ diff: {} })) }))).toThrow(/holds 25/);
     expect(() => decodeCompareLink(enc({ v: 1, dataset: 'x', runs: [{ diff: {} }, { diff: { bogus: 1 } }] }))).toThrow(/unknown key "bogus"/);
   });
 

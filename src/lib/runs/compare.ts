@@ -7,7 +7,10 @@ import { CONFIG_KEYS, DEFAULTS, validate, type Config, type Method } from '../co
 import { AUG_KEYS, augPreset, type AugPresetName } from './augPresets';
 import { EVAL_KEYS, METRIC_KEYS, type RunData } from './serialize';
 
+/** Arms (settings that differ) on one comparison; each arm may hold several seeds. */
 export const MAX_COMPARE = 4;
+/** Runs on one comparison: up to MAX_COMPARE arms of up to 6 seeds. */
+export const MAX_RUNS = 24;
 
 export type Variant = { kind: 'aug'; preset: AugPresetName } | { kind: 'method'; method: Method } | { kind: 'custom'; changes: Partial<Config> };
 
@@ -113,8 +116,8 @@ export function decodeCompareLink(hash: string): CompareLink {
   const b = body as { v?: unknown; dataset?: unknown; runs?: unknown };
   if (typeof body !== 'object' || body === null || b.v !== 1) throw new Error('The comparison link has an unknown version');
   if (typeof b.dataset !== 'string') throw new Error('The comparison link does not name its dataset');
-  if (!Array.isArray(b.runs) || b.runs.length < 2 || b.runs.length > MAX_COMPARE)
-    throw new Error(`A comparison link holds 2 to ${MAX_COMPARE} runs, this one holds ${Array.isArray(b.runs) ? b.runs.length : 'none'}`);
+  if (!Array.isArray(b.runs) || b.runs.length < 2 || b.runs.length > MAX_RUNS)
+    throw new Error(`A comparison link holds 2 to ${MAX_RUNS} runs, this one holds ${Array.isArray(b.runs) ? b.runs.length : 'none'}`);
   const configs: Config[] = [];
   const names: string[] = [];
   b.runs.forEach((r: { name?: unknown; diff?: unknown }, i: number) => {

@@ -280,7 +280,9 @@ export class TrainingRun {
     const bytes = gather(this.data.train, idx);
     const params = drawAugParams({ ...this.cfg, ...aug }, count, S, rngFor(seed, 'preview'));
     const [a, b] = augmentPairFromBytes(bytes, count, S, params);
-    const out = { a: (await a.data()) as Float32Array, b: (await b.data()) as Float32Array };
+    // Copies: on the CPU backend data() can hand back views into one shared buffer (the two views are
+    // slices of one tensor), and a shared or backend-owned buffer cannot be transferred to the page.
+    const out = { a: ((await a.data()) as Float32Array).slice(), b: ((await b.data()) as Float32Array).slice() };
     a.dispose();
     b.dispose();
     return out;

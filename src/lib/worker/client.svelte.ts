@@ -37,6 +37,16 @@ export class Columns<K extends string> {
   }
 }
 
+export interface PreviewPairs {
+  size: number;
+  count: number;
+  /** (count, size, size, 3) floats in [0, 1]: view a and view b of each image. */
+  a: Float32Array;
+  b: Float32Array;
+  /** The same images under a second setting (a comparison's B), when asked for. */
+  other?: { a: Float32Array; b: Float32Array };
+}
+
 export interface Thumbs {
   size: number;
   indices: Int32Array;
@@ -59,7 +69,11 @@ export class TrainerClient {
   errors = $state.raw<{ message: string; fatal: boolean; at: number }[]>([]);
   snapshot = $state.raw<EmbeddingSnapshot | null>(null);
   thumbs = $state.raw<Thumbs | null>(null);
-  preview = $state.raw<{ size: number; count: number; a: Float32Array; b: Float32Array } | null>(null);
+  /** Latest preview pairs per requester key ('train' for the Train view's). */
+  previews = $state.raw<Record<string, PreviewPairs>>({});
+  get preview(): PreviewPairs | null {
+    return this.previews.train ?? null;
+  }
   /** Bumped whenever `metrics` or `evals` grow. */
   version = $state(0);
   metrics = new Columns<MetricKey>(METRIC_KEYS);
@@ -167,8 +181,9 @@ export class TrainerClient {
   stepOnce(count = 1): void {
     this.#send({ type: 'step', runId: this.#runId, count });
   }
-  requestPreview(count: number, aug?: Partial<Config>): void {
-    this.#send({ type: 'preview', runId: this.#runId, count, aug: aug ? { ...aug } : undefined });
+  /** Ask for `count` augmented pairs; with `augB`, the same images under B's settings too (`key` names the requester). */
+  requestPreview(count: number, aug?: Partial<Config>, augB?: Partial<Config>, key = 'train'): void {
+    this.#send({ type: 'preview', runId: this.#runId, count, aug: aug ? { ...aug } : undefined, augB: augB ? { ...augB } : undefined, key });
   }
 
   /** Ask the worker to save a checkpoint now (it also saves on pause and every config.checkpointSec). */
@@ -258,7 +273,7 @@ export class TrainerClient {
         this.thumbs = { size: m.size, indices: m.indices, pixels: m.pixels };
         break;
       case 'preview':
-        this.preview = { size: m.size, count: m.count, a: m.a, b: m.b };
+        this.previews = { ...this.previews, [m.key ?? 'train']: { size: m.size, count: m.count, a: m.a, b: m.b, other: m.other } };
         break;
       case 'error':
         this.#error(m.message, m.fatal);

@@ -94,8 +94,11 @@ export type ToWorker =
   | { type: 'start'; runId: number }
   | { type: 'pause'; runId: number }
   | { type: 'step'; runId: number; count: number }
-  /** Augmented pairs by the trainer's code path; `aug` previews augmentation settings not yet applied. */
-  | { type: 'preview'; runId: number; count: number; aug?: Partial<Config> }
+  /**
+   * Augmented pairs by the trainer's code path; `aug` previews augmentation settings not yet applied;
+   * `augB` adds pairs of the same images under a second setting (a comparison's B). `key` is echoed back.
+   */
+  | { type: 'preview'; runId: number; count: number; aug?: Partial<Config>; augB?: Partial<Config>; key?: string }
   | { type: 'dispose'; runId: number };
 
 export type FromWorker =
@@ -113,5 +116,5 @@ export type FromWorker =
   | { type: 'embedding'; runId: number; snapshot: EmbeddingSnapshot }
   /** Held-out images of the probe set, for thumbnails: (n, size, size, 3) bytes. */
   | { type: 'thumbs'; runId: number; size: number; indices: Int32Array; pixels: Uint8Array }
-  | { type: 'preview'; runId: number; size: number; count: number; a: Float32Array; b: Float32Array }
+  | { type: 'preview'; runId: number; size: number; count: number; a: Float32Array; b: Float32Array; other?: { a: Float32Array; b: Float32Array }; key?: string }
   | { type: 'error'; runId: number; message: string; fatal: boolean };

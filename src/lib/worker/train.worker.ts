@@ -305,6 +305,16 @@ async function recoverFromNaN(id: number): Promise<void> {
   setState(restored.from > 0 ? 'paused' : 'idle');
 }
 
+/** Pairs for the preview; with `augB`, the same images and random draws under B's settings too. */
+async function preview(r: TrainingRun, m: Extract<ToWorker, { type: 'preview' }>): Promise<void> {
+  const seed = r.cfg.seed + 7919 * previews++;
+  const { a, b } = await r.previewPairs(m.count, seed, m.aug);
+  const other = m.augB ? await r.previewPairs(m.count, seed, m.augB) : undefined;
+  // Each array owns its buffer (previewPairs copies), so no buffer appears twice in the transfer list.
+  const transfer = [...new Set([a.buffer, b.buffer, other?.a.buffer, other?.b.buffer].filter((x): x is ArrayBuffer => !!x))];
+  post({ type: 'preview', runId: m.runId, size: r.cfg.imageSize, count: m.count, a, b, other, key: m.key }, transfer);
+}
+
 self.onmessage = (e: MessageEvent<ToWorker>) => {
   const m = e.data;
   if (m.type !== 'init' && m.runId !== runId) return; // a message for a cancelled run
@@ -325,10 +335,7 @@ self.onmessage = (e: MessageEvent<ToWorker>) => {
       if (state !== 'training') checkpointNow(m.runId).catch((err) => fail(m.runId, err, false));
       break;
     case 'preview':
-      run
-        ?.previewPairs(m.count, run.cfg.seed + 7919 * previews++, m.aug)
-        .then(({ a, b }) => post({ type: 'preview', runId: m.runId, size: run!.cfg.imageSize, count: m.count, a, b }, [a.buffer, b.buffer]))
-        .catch((err) => fail(m.runId, err, false));
+      if (run) preview(run, m).catch((err) => fail(m.runId, err, false));
       break;
     case 'export-model':
       if (run)

@@ -16,8 +16,9 @@ export function liveMi(c: TrainerClient, scale: number): (number | null)[][] {
 
 export const LIVE_ACC_SERIES = [
   { label: 'probe (batch)', color: '#4e79a7', width: 1 },
-  { label: 'linear (held-out)', color: '#59a14f' },
-  { label: 'kNN (held-out)', color: '#f28e2b' },
+  // held-out scores come every 'Evaluate every' steps: bridge the gaps and mark the points
+  { label: 'linear (held-out)', color: '#59a14f', spanGaps: true, points: true },
+  { label: 'kNN (held-out)', color: '#f28e2b', spanGaps: true, points: true },
 ];
 
 export function liveAcc(c: TrainerClient): (number | null)[][] {
