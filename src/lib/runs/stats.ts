@@ -94,7 +94,7 @@ export interface Verdict {
 export function verdict(a: ArrayLike<number>, b: ArrayLike<number>, what = 'the difference', fmt: (v: number) => string = (v) => v.toPrecision(3)): Verdict {
   const sa = summarize(a), sb = summarize(b);
   const diff = sb.mean - sa.mean;
-  if (sa.n === 0 || sb.n === 0) return { kind: 'missing', diff: NaN, spread: NaN, ratio: NaN, overlap: true, text: `No ${what} to compare: a run stopped before it was measured.` };
+  if (sa.n === 0 || sb.n === 0) return { kind: 'missing', diff: NaN, spread: NaN, ratio: NaN, overlap: true, text: `Nothing to compare for ${what}: a run has no value (it stopped before it was measured, or the data have no labels).` };
   if (sa.n < 2 || sb.n < 2) {
     return {
       kind: 'one-seed', diff, spread: NaN, ratio: NaN, overlap: true,
