@@ -11,7 +11,7 @@ import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
 import { noLabelsReason, relabel } from '../src/lib/data/dataset';
 import { selectBackend } from '../src/lib/train/backend';
 import { TrainingRun, ceilings } from '../src/lib/train/loop';
-import type { MetricPoint } from '../src/lib/worker/protocol';
+import type { MetricPoint } from '../src/lib/train/types';
 import { parseArgs } from './args';
 import { installNodeWebGpu } from './node-gpu';
 

@@ -1,5 +1,5 @@
 /** Messages between the bounds lab page and `worker/bounds.worker.ts`. One tag, `type`, both directions. */
-import type { BackendInfo } from '../worker/protocol';
+import type { BackendInfo } from '../train/types';
 import type { LabPoint, LabSettings } from './labSettings';
 
 export type LabBackend = 'auto' | 'webgpu' | 'webgl' | 'cpu';

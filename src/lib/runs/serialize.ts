@@ -5,7 +5,7 @@
  */
 import { validate, type Config } from '../config';
 import type { RunMeta, RunRecord } from '../data/store';
-import { EVAL_KEYS, METRIC_KEYS } from '../worker/protocol';
+import { EVAL_KEYS, METRIC_KEYS } from '../train/types';
 
 export { EVAL_KEYS, METRIC_KEYS };
 export type MetricKey = (typeof METRIC_KEYS)[number];

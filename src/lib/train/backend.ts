@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Backend } from '../config';
-import type { BackendInfo } from '../worker/protocol';
+import type { BackendInfo } from './types';
 
 type GpuLike = { requestAdapter(opts?: object): Promise<{ info?: Record<string, string>; requestAdapterInfo?: () => Promise<Record<string, string>> } | null> };
 

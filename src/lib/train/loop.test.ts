@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { preset } from '../config';
 import { makeEmbeddedDataset } from '../data/synthetic';
-import type { MetricPoint } from '../worker/protocol';
+import type { MetricPoint } from './types';
 import { TrainingRun, ceilings, probeIndices } from './loop';
 
 beforeAll(async () => {

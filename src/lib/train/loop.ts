@@ -13,7 +13,7 @@ import { STEP_KEYS, createTrainer } from './step';
 import { flattenAdamState } from './optim';
 import { knnAccuracy } from '../embed/knn';
 import { argmaxAccuracy, fitSoftmax, softmaxAccuracy, standardise } from './evaluate';
-import type { EmbeddingSnapshot, EvalPoint, MetricPoint } from '../worker/protocol';
+import type { EmbeddingSnapshot, EvalPoint, MetricPoint } from './types';
 import type { BatchSamplerState } from '../data/batches';
 import type { RngState } from '../rng';
 

@@ -1,86 +1,14 @@
 /**
  * Messages between the page and the training worker. One tag, `type`, both directions. Every message
  * after `init` carries the run id; the worker drops messages for other runs, so a reset cancels cleanly.
+ * What the worker sends is what its `TrainSession` emits (lib/train/types.ts); the data types live there
+ * too, so nothing below worker/ imports this file.
  */
 import type { Config } from '../config';
+import type { NamedTensor, TrainEvent } from '../train/types';
 
-export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'done' | 'error';
-
-export interface BackendInfo {
-  /** 'webgpu' | 'webgl' | 'cpu' */
-  name: string;
-  /** Adapter or renderer description, e.g. 'NVIDIA RTX 4070' or 'SwiftShader'. */
-  adapter: string;
-  /** Why faster backends were not used (empty when the first choice worked). */
-  notes: string[];
-}
-
-/** One logged training step, plain numbers (nats). */
-export interface MetricPoint {
-  step: number;
-  loss1t5: number;
-  loss1t7: number;
-  loss5t5: number;
-  reg: number;
-  total: number;
-  mi1t5: number;
-  mi1t7: number;
-  mi5t5: number;
-  probeLoss: number;
-  /** Online linear probe accuracy on the training batch (both views). */
-  probeAcc: number;
-  lr: number;
-  stepsPerSec: number;
-  imagesPerSec: number;
-  /** Seconds of training so far. */
-  time: number;
-}
-
-/** The fields of a MetricPoint besides its step, in one fixed order (columns, CSV, serialisation). */
-export const METRIC_KEYS = [
-  'loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time',
-] as const satisfies readonly Exclude<keyof MetricPoint, 'step'>[];
-
-/** Evaluation on the held-out split, every `embedEvery` steps. */
-export interface EvalPoint {
-  step: number;
-  /** Online linear probe accuracy on held-out images. */
-  linear: number;
-  /** kNN accuracy (k = 20, cosine, leave-one-out) on the probe set. */
-  knn: number;
-  /** Same two numbers for a randomly initialised encoder of the same shape. */
-  linearRandom: number;
-  knnRandom: number;
-}
-
-export const EVAL_KEYS = ['linear', 'knn', 'linearRandom', 'knnRandom'] as const satisfies readonly Exclude<keyof EvalPoint, 'step'>[];
-
-export interface DatasetInfo {
-  id: string;
-  name: string;
-  classNames: string[];
-  trainCount: number;
-  testCount: number;
-  size: number;
-  /** Held-out images every score is computed on (the probe set). */
-  heldOut: number;
-}
-
-export interface EmbeddingSnapshot {
-  step: number;
-  n: number;
-  dim: number;
-  /** (n, dim) r1 features of the probe set. */
-  features: Float32Array;
-  labels: Int32Array | null;
-  /** Index of each probe image in the held-out split. */
-  indices: Int32Array;
-}
-
-export interface MemoryInfo {
-  numTensors: number;
-  numBytes: number;
-}
+export type { BackendInfo, DatasetInfo, EmbeddingSnapshot, EvalPoint, MemoryInfo, MetricPoint, RunState } from '../train/types';
+export { EVAL_KEYS, METRIC_KEYS } from '../train/types';
 
 export type ToWorker =
   /** `runKey` names the run's checkpoints in the store; with `resume` the run continues from its last one. */
@@ -88,7 +16,7 @@ export type ToWorker =
   | { type: 'checkpoint'; runId: number }
   /** Export the encoder as a TF.js graph model; import checked weights into the current run's encoder. */
   | { type: 'export-model'; runId: number }
-  | { type: 'import-model'; runId: number; weights: Record<string, { shape: number[]; data: Float32Array }> }
+  | { type: 'import-model'; runId: number; weights: Record<string, NamedTensor> }
   /** Test hooks: destroy the GPU device; poison the next step's loss with NaN. */
   | { type: 'debug'; runId: number; action: 'lose-device' | 'nan' }
   | { type: 'start'; runId: number }
@@ -101,20 +29,4 @@ export type ToWorker =
   | { type: 'preview'; runId: number; count: number; aug?: Partial<Config>; augB?: Partial<Config>; key?: string }
   | { type: 'dispose'; runId: number };
 
-export type FromWorker =
-  | { type: 'ready'; runId: number; backend: BackendInfo; dataset: DatasetInfo; ceilings: { '1t5': number; '1t7': number; '5t5': number }; params: number }
-  | { type: 'state'; runId: number; state: RunState; step: number; message?: string; memory?: MemoryInfo }
-  /** A resumed run's curves so far. */
-  | { type: 'history'; runId: number; points: MetricPoint[]; evals: EvalPoint[] }
-  | { type: 'checkpoint'; runId: number; step: number; savedAt: number }
-  | { type: 'model'; runId: number; modelJson: object; weightData: ArrayBuffer }
-  | { type: 'model-imported'; runId: number; step: number }
-  /** Something the user should know that is not an error (recovered from a lost GPU, …). */
-  | { type: 'notice'; runId: number; message: string }
-  | { type: 'metrics'; runId: number; points: MetricPoint[] }
-  | { type: 'eval'; runId: number; point: EvalPoint }
-  | { type: 'embedding'; runId: number; snapshot: EmbeddingSnapshot }
-  /** Held-out images of the probe set, for thumbnails: (n, size, size, 3) bytes. */
-  | { type: 'thumbs'; runId: number; size: number; indices: Int32Array; pixels: Uint8Array }
-  | { type: 'preview'; runId: number; size: number; count: number; a: Float32Array; b: Float32Array; other?: { a: Float32Array; b: Float32Array }; key?: string }
-  | { type: 'error'; runId: number; message: string; fatal: boolean };
+export type FromWorker = TrainEvent;

@@ -4,7 +4,7 @@
  */
 import type { FromBounds, LabBackend, ToBounds } from '../../lib/info/boundsProtocol';
 import type { LabPoint, LabSettings } from '../../lib/info/labSettings';
-import type { BackendInfo } from '../../lib/worker/protocol';
+import type { BackendInfo } from '../../lib/train/types';
 
 export type LabStatus = 'idle' | 'starting' | 'running' | 'done' | 'stopped' | 'error';
 export const COLUMNS = ['step', 'trueMi', 'logK', 'infonce', 'nwj', 'dv', 'js', 'jsRaw'] as const;

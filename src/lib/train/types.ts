@@ -1,0 +1,118 @@
+/**
+ * The plain-data shapes of a training run: metric points, evaluations, the embedding snapshot, backend and
+ * dataset descriptions, and the events a `TrainSession` emits. Everything here is structured-clone safe,
+ * so the same objects go to the page (worker/protocol.ts re-sends them), into checkpoints, and into tests.
+ */
+
+export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'done' | 'error';
+
+export interface BackendInfo {
+  /** 'webgpu' | 'webgl' | 'cpu' */
+  name: string;
+  /** Adapter or renderer description, e.g. 'NVIDIA RTX 4070' or 'SwiftShader'. */
+  adapter: string;
+  /** Why faster backends were not used (empty when the first choice worked). */
+  notes: string[];
+}
+
+/** One logged training step, plain numbers (nats). */
+export interface MetricPoint {
+  step: number;
+  loss1t5: number;
+  loss1t7: number;
+  loss5t5: number;
+  reg: number;
+  total: number;
+  mi1t5: number;
+  mi1t7: number;
+  mi5t5: number;
+  probeLoss: number;
+  /** Online linear probe accuracy on the training batch (both views). */
+  probeAcc: number;
+  lr: number;
+  stepsPerSec: number;
+  imagesPerSec: number;
+  /** Seconds of training so far. */
+  time: number;
+}
+
+/** The fields of a MetricPoint besides its step, in one fixed order (columns, CSV, serialisation). */
+export const METRIC_KEYS = [
+  'loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time',
+] as const satisfies readonly Exclude<keyof MetricPoint, 'step'>[];
+
+export type MetricKey = (typeof METRIC_KEYS)[number];
+
+/** Evaluation on the held-out split, every `embedEvery` steps. */
+export interface EvalPoint {
+  step: number;
+  /** Online linear probe accuracy on held-out images. */
+  linear: number;
+  /** kNN accuracy (k = 20, cosine, leave-one-out) on the probe set. */
+  knn: number;
+  /** Same two numbers for a randomly initialised encoder of the same shape. */
+  linearRandom: number;
+  knnRandom: number;
+}
+
+export const EVAL_KEYS = ['linear', 'knn', 'linearRandom', 'knnRandom'] as const satisfies readonly Exclude<keyof EvalPoint, 'step'>[];
+
+export interface DatasetInfo {
+  id: string;
+  name: string;
+  classNames: string[];
+  trainCount: number;
+  testCount: number;
+  size: number;
+  /** Held-out images every score is computed on (the probe set). */
+  heldOut: number;
+}
+
+/** r1 features of the probe set at one step: what the embedding view lays out. */
+export interface EmbeddingSnapshot {
+  step: number;
+  n: number;
+  dim: number;
+  /** (n, dim) r1 features of the probe set. */
+  features: Float32Array;
+  labels: Int32Array | null;
+  /** Index of each probe image in the held-out split. */
+  indices: Int32Array;
+}
+
+export interface MemoryInfo {
+  numTensors: number;
+  numBytes: number;
+}
+
+/** log K of each scale pair's InfoNCE: the most any of its estimates can show. */
+export interface Ceilings {
+  '1t5': number;
+  '1t7': number;
+  '5t5': number;
+}
+
+/** A tensor as plain data (checkpoints, imported weights). */
+export interface NamedTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** What a training session tells the page. Every event carries the run it belongs to. */
+export type TrainEvent =
+  | { type: 'ready'; runId: number; backend: BackendInfo; dataset: DatasetInfo; ceilings: Ceilings; params: number }
+  | { type: 'state'; runId: number; state: RunState; step: number; message?: string; memory?: MemoryInfo }
+  /** A resumed run's curves so far. */
+  | { type: 'history'; runId: number; points: MetricPoint[]; evals: EvalPoint[] }
+  | { type: 'checkpoint'; runId: number; step: number; savedAt: number }
+  | { type: 'model'; runId: number; modelJson: object; weightData: ArrayBuffer }
+  | { type: 'model-imported'; runId: number; step: number }
+  /** Something the user should know that is not an error (recovered from a lost GPU, …). */
+  | { type: 'notice'; runId: number; message: string }
+  | { type: 'metrics'; runId: number; points: MetricPoint[] }
+  | { type: 'eval'; runId: number; point: EvalPoint }
+  | { type: 'embedding'; runId: number; snapshot: EmbeddingSnapshot }
+  /** Held-out images of the probe set, for thumbnails: (n, size, size, 3) bytes. */
+  | { type: 'thumbs'; runId: number; size: number; indices: Int32Array; pixels: Uint8Array }
+  | { type: 'preview'; runId: number; size: number; count: number; a: Float32Array; b: Float32Array; other?: { a: Float32Array; b: Float32Array }; key?: string }
+  | { type: 'error'; runId: number; message: string; fatal: boolean };
