@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { preset } from '../config';
 import { isLabeled, noLabelsReason, type Dataset } from '../data/dataset';
 import { makeEmbeddedDataset } from '../data/synthetic';
-import type { MetricPoint } from '../worker/protocol';
+import type { MetricPoint } from './types';
 import { TrainingRun } from './loop';
 
 beforeAll(async () => {
