@@ -73,7 +73,7 @@ function harness(config: Config = cfg, onEvent: (e: TrainEvent, s: TrainSession)
 }
 
 const finiteWeights = async (s: TrainSession) => {
-  for (const v of s.run!.trainer.encoder.trainable) if (!(await v.data()).every(Number.isFinite)) return false;
+  for (const v of s.run!.model.encoder.trainable) if (!(await v.data()).every(Number.isFinite)) return false;
   return true;
 };
 

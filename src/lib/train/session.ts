@@ -175,14 +175,14 @@ export class TrainSession {
         this.#lastCheckpoint = { at: this.#clock(), step: r.step };
       }
     }
-    const params = r.trainer.encoder.trainable.reduce((s, v) => s + v.size, 0);
-    const dataset = { id: data.id, name: data.name, classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.train.size, heldOut: r.probe.length };
+    const params = r.model.encoder.trainable.reduce((s, v) => s + v.size, 0);
+    const dataset = { id: data.id, name: data.name, classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.train.size, heldOut: r.probeSet.length };
     this.#emit({ type: 'ready', runId: id, backend: this.#backend!, dataset, ceilings: ceilings(cfg.batchSize), params });
     if (restored) this.#emit({ type: 'history', runId: id, points: r.history.slice(), evals: r.evalHistory.slice() });
     const per = data.test.size * data.test.size * 3;
-    const pixels = new Uint8Array(r.probe.length * per);
-    r.probe.forEach((i, k) => pixels.set(data.test.pixels.subarray(i * per, (i + 1) * per), k * per));
-    this.#emit({ type: 'thumbs', runId: id, size: data.test.size, indices: r.probe.slice(), pixels }, [pixels.buffer]);
+    const pixels = new Uint8Array(r.probeSet.length * per);
+    r.probeSet.forEach((i, k) => pixels.set(data.test.pixels.subarray(i * per, (i + 1) * per), k * per));
+    this.#emit({ type: 'thumbs', runId: id, size: data.test.size, indices: r.probeSet.slice(), pixels }, [pixels.buffer]);
     return r;
   }
 
@@ -403,7 +403,7 @@ export class TrainSession {
   async exportModel(id: number): Promise<void> {
     const r = this.#run;
     if (!r || id !== this.#runId) return;
-    const { modelJson, weightData } = await exportEncoder(r.trainer.encoder);
+    const { modelJson, weightData } = await exportEncoder(r.model.encoder);
     this.#emit({ type: 'model', runId: id, modelJson, weightData }, [weightData]);
   }
 
@@ -411,7 +411,7 @@ export class TrainSession {
   importModel(id: number, weights: Record<string, NamedTensor>): void {
     const r = this.#run;
     if (!r || id !== this.#runId || this.#state === 'training') return;
-    loadEncoderWeights(r.trainer.encoder, weights);
+    loadEncoderWeights(r.model.encoder, weights);
     this.#lastEvalStep = -1;
     this.#emit({ type: 'model-imported', runId: id, step: r.step });
     this.evaluate(id).catch((e) => this.fail(id, e, false));

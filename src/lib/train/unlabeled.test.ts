@@ -39,7 +39,7 @@ describe('training without usable labels', () => {
       const points: MetricPoint[] = [];
       const run = new TrainingRun(cfg, data, { onMetrics: (p) => points.push(...p) });
       expect(run.labeled).toBe(false);
-      const w0 = (await run.trainer.encoder.trainable[0].data()).slice();
+      const w0 = (await run.model.encoder.trainable[0].data()).slice();
       await run.trainSteps(4);
       expect(points.map((p) => p.step)).toEqual([1, 2, 3, 4]);
       for (const p of points) {
@@ -49,7 +49,7 @@ describe('training without usable labels', () => {
         expect(p.probeAcc).toBeNaN(); // and its accuracy is not shown as 0%
       }
       // the encoder did move
-      const w1 = await run.trainer.encoder.trainable[0].data();
+      const w1 = await run.model.encoder.trainable[0].data();
       expect(w1.some((v, i) => v !== w0[i])).toBe(true);
       const { point, snapshot } = await run.evaluate();
       expect(point.linear).toBeNaN();
