@@ -1,0 +1,66 @@
+"""Held-out evaluation as the app reports it: kNN accuracy (cosine, leave-one-out, k = 20, majority vote with ties
+to the larger summed similarity; src/lib/embed/knn.ts) of the trained encoder's r1, next to a random encoder from the
+same config and raw pixels with the same classifier, and the online probe's accuracy on the held-out images."""
+import torch
+
+from .rng import rng_for
+from .model import Encoder
+from .probes import probe_accuracy
+
+
+def knn_accuracy(feats, labels, k=20):
+    n = feats.shape[0]
+    keep = labels >= 0
+    if n < 2 or keep.sum() == 0:
+        return float("nan")
+    x = torch.nn.functional.normalize(feats.double(), dim=1)
+    sim = x @ x.t()
+    sim.fill_diagonal_(-float("inf"))
+    k = min(k, n - 1)
+    vals, idx = sim.topk(k, dim=1)
+    classes = int(labels.max()) + 1
+    correct = scored = 0
+    for i in range(n):
+        if labels[i] < 0:
+            continue
+        votes = torch.zeros(classes, dtype=torch.float64)
+        weight = torch.zeros(classes, dtype=torch.float64)
+        for t in range(k):
+            j = int(idx[i, t])
+            if labels[j] < 0:
+                continue
+            votes[labels[j]] += 1
+            weight[labels[j]] += vals[i, t]
+        win = -1
+        for c in range(classes):
+            if votes[c] == 0:
+                continue
+            if win < 0 or votes[c] > votes[win] or (votes[c] == votes[win] and weight[c] > weight[win]):
+                win = c
+        scored += 1
+        correct += int(win == int(labels[i]))
+    return correct / scored if scored else float("nan")
+
+
+def probe_indices(n_test, size, seed):
+    """The app's probe set: a fixed, seeded sample of the held-out split (loop.ts probeIndices)."""
+    all_ = rng_for(seed, "probe-set").shuffle(list(range(n_test)))
+    return sorted(all_[:min(size, n_test)])
+
+
+@torch.no_grad()
+def evaluate(trainer, data, cfg):
+    if not data.labeled or len(data.test) < 2:
+        return {"note": "no labelled held-out images: nothing to score"}
+    idx = torch.tensor(probe_indices(len(data.test), cfg["probeSize"], cfg["seed"]))
+    x, y = data.test[idx], data.test_labels[idx]
+    feats = trainer.encode(x)
+    rand = Encoder(cfg["ndf"], cfg["nRkhs"], cfg["nDepth"], cfg["imageSize"], rng_for(cfg["seed"], "random-baseline").fork("encoder"))
+    rand.eval()
+    rfeats = torch.cat([rand.embed(x[i:i + 256].to(torch.get_default_dtype()) / 255) for i in range(0, len(x), 256)])
+    out = {"n": len(x), "knn": knn_accuracy(feats, y), "knnRandom": knn_accuracy(rfeats, y),
+           "knnPixels": knn_accuracy(x.reshape(len(x), -1).float(), y)}
+    if trainer.probe is not None:
+        trainer.probe.eval()
+        out["linear"] = float(probe_accuracy(trainer.probe(feats.to(trainer.device)).cpu(), y))
+    return out
