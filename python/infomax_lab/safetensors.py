@@ -30,7 +30,7 @@ def dumps(tensors, metadata=None):
         t = t.detach().contiguous().cpu()
         if t.dtype not in _NAMES:
             raise SafetensorsError(f"safetensors: {name}: dtype {t.dtype} is not supported")
-        b = t.view(torch.uint8).numpy().tobytes() if t.numel() else b""
+        b = t.reshape(-1).view(torch.uint8).numpy().tobytes() if t.numel() else b""  # (bytes, little-endian hosts)
         header[name] = {"dtype": _NAMES[t.dtype], "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
