@@ -1,4 +1,4 @@
-// Sum vitest's and Playwright's JSON reports into one line: "N passed, N failed[, N skipped]".
+// Sum vitest's, Playwright's and the Python twin's JSON reports into one line: "N passed, N failed[, N skipped]".
 import { existsSync, readFileSync } from 'node:fs';
 
 let passed = 0, failed = 0, skipped = 0;
@@ -21,6 +21,17 @@ if (existsSync(e2e)) {
   skipped += s.skipped ?? 0;
 } else {
   console.log('(no e2e report: the e2e run did not happen, e.g. no browser was found)');
+  failed += 1;
+}
+// the PyTorch twin's tests (npm run test:py writes {passed, failed, skipped})
+const py = 'test-results/py.json';
+if (existsSync(py)) {
+  const r = JSON.parse(readFileSync(py, 'utf8'));
+  passed += r.passed ?? 0;
+  failed += r.failed ?? 0;
+  skipped += r.skipped ?? 0;
+} else {
+  console.log('(no Python test report: npm run test:py did not run)');
   failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -1,6 +1,6 @@
 """A photo folder laid out as the app imports it (src/lib/data/importer.ts planFolder): the first sub-folder below
 the picked one is the class, files at the top level of a labelled folder get label −1, a flat folder is unlabelled;
-hidden and system files are skipped; per class a seeded ~10% (at least one of two or more) is held out. Photos are
+hidden and system files are skipped; per class a seeded ~10% is held out (at least 5, 20 for a flat folder, at most a third). Photos are
 centre-cropped to a square and resized to imageSize. A file that cannot be used is skipped with a reason, as the
 app does, and the rest load."""
 import math
@@ -15,11 +15,21 @@ from .rng import rng_for
 MIN_SIDE = 8
 MAX_PIXELS = 64_000_000
 TEST_FRACTION = 0.1
+MIN_HELD_OUT_PER_CLASS = 5
+MIN_HELD_OUT_UNLABELED = 20
 SYSTEM_FILES = {"thumbs.db", "desktop.ini", "icon\r"}
 
 
 def _natural(s):
     return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", s)]
+
+
+def held_out_count(n, fraction, minimum):
+    """~fraction of a group, raised to `minimum` for small groups, never more than a third, at least one from 2 on."""
+    if n < 2 or fraction <= 0:
+        return 0
+    want = max(math.floor(n * fraction + 0.5), minimum)
+    return min(n - 1, max(1, min(want, n // 3)))
 
 
 def plan_folder(root, seed, test_fraction=TEST_FRACTION):
@@ -47,9 +57,9 @@ def plan_folder(root, seed, test_fraction=TEST_FRACTION):
         groups.setdefault(it[1], []).append(it)
     for label in sorted(groups):
         g = groups[label]
-        if len(g) < 2 or test_fraction <= 0:
+        n_test = held_out_count(len(g), test_fraction, MIN_HELD_OUT_PER_CLASS if labeled else MIN_HELD_OUT_UNLABELED)
+        if n_test == 0:
             continue
-        n_test = min(len(g) - 1, max(1, math.floor(len(g) * test_fraction + 0.5)))
         order = rng.shuffle(list(range(len(g))))
         for k in range(n_test):
             g[order[k]][2] = "test"

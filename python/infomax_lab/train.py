@@ -85,7 +85,7 @@ def run(rank, world, local_rank, args, cfg, data, log=print):
         raise SystemExit(f"config.batchSize ({B}) gives {B // world} image(s) per process: need 2 for negatives, or --gather-negatives")
     setup_dist(rank, world, device)
     torch.manual_seed(cfg["seed"])
-    n_classes = len(data.class_names) if data.labeled else 1
+    n_classes = max(2, len(data.class_names))  # as the app: a 2-way probe that is never trained without labels
     trainer = Trainer(cfg, n_classes, rng_for(cfg["seed"], "model"), device)
     sampler = BatchSampler(len(data.train), B, rng_for(cfg["seed"], "batches"))
     aug_rng, neg_rng = rng_for(cfg["seed"], "augment"), rng_for(cfg["seed"], "src5")

@@ -58,7 +58,7 @@ class Trainer:
             self.opt.step()
         self.steps += 1
         out = {k: float(v) for k, v in L.items()}
-        out["probeLoss"] = out["probeAcc"] = 0.0
+        out["probeLoss"], out["probeAcc"] = 0.0, float("nan")  # no labels: nothing trained, accuracy undefined
         if self.probe is not None and labels is not None:
             r1 = f["r1"].detach()
             labs = torch.cat([labels, labels]).to(self.device)

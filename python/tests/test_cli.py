@@ -46,7 +46,7 @@ class FoldersAndConfig(unittest.TestCase):
             data = FolderData(d, 32, 1, log=logs.append)
             self.assertEqual(data.class_names, ["cats", "dogs"])
             self.assertEqual(len(data.train) + len(data.test), 12)
-            self.assertEqual(len(data.test), 2)  # one per class of six (~10%, at least one)
+            self.assertEqual(len(data.test), 4)  # a third of each class of six (at least 5 wanted, at most a third)
             self.assertEqual(tuple(data.train.shape[1:]), (32, 32, 3))
             reasons = dict((os.path.basename(p), r) for p, r in data.skipped)
             self.assertIn("not an image", reasons["notes.txt"])

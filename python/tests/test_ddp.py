@@ -2,10 +2,11 @@
 
 With --gather-negatives (and BatchNorm over the global batch, the default) the two ranks compute the loss and
 gradients of the one-process run, so after a few steps their weights agree with each other bit for bit (DDP
-averages the gradients; the same update runs on both) and with the one-process weights to max |Δw| ≤ 1e-9 after
-3 Adam steps at lr 1e-3 (stated tolerance). The runs use float64: at a fresh init several biases have a gradient
-that is zero in exact arithmetic (they feed BatchNorm through linear paths), and Adam's first step moves a weight
-by ±lr whatever the gradient's size, so float32 rounding noise there would decide the sign. Without the flag each
+averages the gradients; the same update runs on both) and with the one-process weights to max |Δw| ≤ 1e-6, a
+thousandth of one step (stated tolerance; measured 2.5e-7) after 3 Adam steps at lr 1e-3. The runs use float64:
+at a fresh init several biases have a gradient that is zero in exact arithmetic (they feed BatchNorm through linear
+paths), and Adam moves a weight by lr·g/(|g| + ε), so in float32 the rounding noise in g (~1e-9, above ε = 1e-8's
+reach) would decide the sign of a full ±lr step; in float64 the noise is ~1e-12 and moves weights by ~1e-7. Without the flag each
 rank scores against its own half only: the ranks still agree with each other, and the run differs from one
 process's.
 """
@@ -24,7 +25,7 @@ from infomax_lab.train import run
 CFG = validate({"ndf": 4, "nRkhs": 16, "nDepth": 1, "batchSize": 8, "lr": 1e-3, "warmup": 2, "seed": 3,
                 "probeSize": 16, "testCount": 16, "checkpointSec": 86400})
 STEPS = 3
-TOL = 1e-9
+TOL = 1e-6
 
 
 def fake_data(seed=0, n=24):
