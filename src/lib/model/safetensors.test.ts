@@ -27,7 +27,7 @@ describe('safetensors: the examples of the reference implementation’s tests', 
     const f = readSafetensors(bytes);
     expect(f.tensors.test.dtype).toBe('I32');
     expect(f.tensors.test.shape).toEqual([2, 2]);
-    expect(Array.from(f.tensors.test.data)).toEqual([0, 0, 0, 0]);
+    expect(Array.from(f.tensors.test.data as Int32Array)).toEqual([0, 0, 0, 0]);
   });
 
   it('reads __metadata__ and a header that ends in spaces ("f" = 102-byte header)', () => {
@@ -57,7 +57,7 @@ describe('safetensors: round trip and values', () => {
     expect(f.tensors['stem.conv.weight'].shape).toEqual([1, 2, 3]);
     expect(Array.from(f.tensors['stem.conv.weight'].data as Float32Array)).toEqual(Array.from(w));
     expect(f.tensors.step).toMatchObject({ dtype: 'I32', shape: [] });
-    expect(Array.from(f.tensors.step.data)).toEqual([7]);
+    expect(Array.from(f.tensors.step.data as Int32Array)).toEqual([7]);
     expect(Array.from(f.tensors.big.data as BigInt64Array)).toEqual([-1n, 2n ** 40n]);
   });
 
