@@ -18,15 +18,26 @@ test('no view scrolls sideways at 1280 px, in either theme', async ({ page }) =>
 });
 
 test('the theme follows the system until chosen, then persists across reloads; charts take the new grid colour', async ({ browser }) => {
+  test.setTimeout(300_000);
   const context = await browser.newContext({ colorScheme: 'light' });
   const page = await context.newPage();
-  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000');
+  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000&logEvery=1');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await page.reload();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await expect(page.getByTestId('train-toggle')).toBeEnabled();
+  // two steps (after the warm-up), so the MI chart has points and therefore axes and grid lines
+  await expect(page.getByTestId('run-note')).toHaveCount(0);
+  // (a step asked for while the run is still starting can be dropped: ask again until it counts)
+  await expect(async () => {
+    await page.getByTestId('step-once').click();
+    await expect(page.getByTestId('step')).not.toHaveText('0', { timeout: 10_000 });
+  }).toPass({ timeout: 90_000 });
+  await page.getByTestId('step-once').click();
+  await expect(page.getByTestId('step')).not.toHaveText('1');
+  await expect.poll(async () => Number(await page.getByTestId('mi-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(2);
   // back to light: the MI chart is rebuilt, so none of the dark theme's dark grid (#2a2f3a) is left on its canvas
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
@@ -34,7 +45,7 @@ test('the theme follows the system until chosen, then persists across reloads; c
     page.getByTestId('mi-chart').locator('canvas').evaluate((c: HTMLCanvasElement) => {
       const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
       let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 200) n++;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 128 && d[i] + d[i + 1] + d[i + 2] < 200) n++; // opaque dark ink (edge pixels are faint)
       return n;
     });
   await expect.poll(darkInk).toBe(0);
