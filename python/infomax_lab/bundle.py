@@ -106,6 +106,7 @@ def load_optimizer(trainer, tensors, state):
             p = params[n]
             trainer.opt.state[p] = {"step": torch.tensor(float(steps)), "exp_avg": m.to(p), "exp_avg_sq": v.to(p)}
     trainer.steps = steps
+    trainer.probe_steps = int(state.get("probeAdamStep", 0))
     if trainer.probe is not None and f"probe.{next(iter(dict(trainer.probe.named_parameters())))}" in tensors:
         psteps = int(state.get("probeAdamStep", 0))
         with torch.no_grad():

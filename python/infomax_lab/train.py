@@ -89,13 +89,14 @@ def run(rank, world, local_rank, args, cfg, data, log=print):
     trainer = Trainer(cfg, n_classes, rng_for(cfg["seed"], "model"), device)
     sampler = BatchSampler(len(data.train), B, rng_for(cfg["seed"], "batches"))
     aug_rng, neg_rng = rng_for(cfg["seed"], "augment"), rng_for(cfg["seed"], "src5")
-    step, history = 0, []
+    step, history, t_prev = 0, [], 0.0
     if args.resume:
         _, weights, opt, state = read_bundle(args.resume)
         trainer.encoder.load_app_weights(weights)
         if opt is not None and state:
             load_optimizer(trainer, opt, state)
             step = int(state.get("step", 0))
+            t_prev = float(state.get("time", 0.0))
             if state.get("sampler", {}).get("count") == len(data.train) and state["sampler"].get("batch") == B:
                 sampler = BatchSampler.restore(state["sampler"])
             if state.get("augRng"):
@@ -112,7 +113,7 @@ def run(rank, world, local_rank, args, cfg, data, log=print):
     last_ckpt, t0, out = time.time(), time.time(), {}
 
     def state():
-        return {"step": step, "adamStep": trainer.steps, "probeAdamStep": step if trainer.probe else 0,
+        return {"step": step, "adamStep": trainer.steps, "probeAdamStep": trainer.probe_steps, "time": time.time() - t0 + t_prev,
                 "sampler": sampler.state, "augRng": aug_rng.state, "negRng": neg_rng.state, "worldSize": world,
                 "gatherNegatives": bool(args.gather_negatives)}
 

@@ -33,6 +33,7 @@ class Trainer:
         self.opt = torch.optim.Adam([params[n] for n in self.param_names], lr=cfg["lr"], **adam)
         self.probe_opt = torch.optim.Adam(self.probe.parameters(), lr=PROBE_LR, **adam) if self.probe else None
         self.steps = 0  # encoder updates taken (the app's adamStep)
+        self.probe_steps = 0  # probe updates (the app's probeAdamStep; none without labels)
         self.model = self.encoder  # the DDP wrapper when distributed
 
     def step(self, xa, xb, labels=None, src5=None, gather=None, scaler=None, autocast=False):
@@ -68,6 +69,7 @@ class Trainer:
             self.probe_opt.zero_grad(set_to_none=True)
             pl.backward()
             self.probe_opt.step()
+            self.probe_steps += 1
             out["probeLoss"], out["probeAcc"] = float(pl), float(acc)
         return out
 
