@@ -1,9 +1,9 @@
 import { mount } from 'svelte';
 import './ui/theme.css';
 import App from './ui/App.svelte';
-import { registerSW } from './ui/registerSW';
+import { appUpdate } from './ui/update.svelte';
 
 const target = document.getElementById('app');
 if (!target) throw new Error('InfoMax Lab: #app element missing from index.html');
-registerSW();
+appUpdate.start();
 export default mount(App, { target });

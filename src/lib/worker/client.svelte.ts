@@ -190,6 +190,27 @@ export class TrainerClient {
   saveCheckpoint(): void {
     this.#send({ type: 'checkpoint', runId: this.#runId });
   }
+  /** The write of the resume record for the last checkpoint. */
+  #resumeWrite: Promise<void> = Promise.resolve();
+  /**
+   * Before the page reloads (an app update): pause, save a checkpoint at the current step and its resume
+   * record. True once both are stored, or when there is nothing to keep; false if that did not happen
+   * within `timeoutMs`.
+   */
+  async saveBeforeReload(timeoutMs = 30_000): Promise<boolean> {
+    if (!this.#worker || this.step === 0 || this.state === 'loading' || this.state === 'error') return true;
+    if (this.state === 'training') this.pause(); // the worker checkpoints when it stops
+    else this.saveCheckpoint();
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.state !== 'training' && this.checkpoint?.step === this.step) {
+        await this.#resumeWrite;
+        return true;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return false;
+  }
   #modelWaiters: ((m: { modelJson: object; weightData: ArrayBuffer }) => void)[] = [];
   /** The current encoder as a TF.js graph model (model.json + one weight file). */
   exportModel(): Promise<{ modelJson: object; weightData: ArrayBuffer }> {
@@ -239,7 +260,7 @@ export class TrainerClient {
       case 'checkpoint': {
         this.checkpoint = { step: m.step, savedAt: m.savedAt };
         const info: ResumeInfo = { runKey: this.runKey, config: $state.snapshot(this.config) as Config, step: m.step, savedAt: m.savedAt };
-        setSetting(RESUME_SETTING, info).catch(() => {});
+        this.#resumeWrite = setSetting(RESUME_SETTING, info).catch(() => {});
         // The saved run from an earlier visit is replaced by this one.
         if (this.resumable && this.resumable.runKey !== this.runKey) {
           deleteCheckpoint(this.resumable.runKey).catch(() => {});
