@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 
-const URL = '/#preset=tiny&backend=cpu&embedEvery=1000';
+// Small splits: the first evaluation (and its random-encoder baseline) stays quick on a busy CPU.
+const URL = '/#preset=tiny&backend=cpu&embedEvery=1000&trainCount=64&testCount=32&probeSize=16';
 const stepOf = async (page: Page) => Number(await page.getByTestId('step').textContent());
 const chartPoints = async (page: Page) => Number(await page.getByTestId('mi-chart').getAttribute('data-points'));
 
@@ -40,4 +41,39 @@ test('a NaN loss stops training, restores the last good checkpoint and names the
   await expect(page.getByTestId('errors')).toContainText('checkpoint (step 1)');
   await expect(page.getByTestId('step')).toHaveText('1');
   await expect(page.getByTestId('run-state')).toHaveText(/paused/);
+});
+
+test('discarding the offer to resume deletes that saved run: it is not offered again', async ({ page }) => {
+  await page.goto(URL);
+  await expect(page.getByTestId('step-once')).toBeEnabled();
+  await page.getByTestId('step-once').click();
+  await expect(page.getByTestId('step')).toHaveText('1');
+  await page.getByTestId('debug-panel').locator('summary').click();
+  await page.getByTestId('save-checkpoint').click();
+  await expect(page.getByTestId('debug-checkpoint')).toContainText('step 1');
+
+  await page.reload();
+  await expect(page.getByTestId('resume-banner')).toContainText('step 1');
+  await page.getByTestId('discard-run').click();
+  await expect(page.getByTestId('resume-banner')).toHaveCount(0);
+  // The checkpoint itself is gone, not only the offer.
+  const left = await page.evaluate(async () => {
+    const req = indexedDB.open('infomax-lab');
+    const db: IDBDatabase = await new Promise((ok, ko) => ((req.onsuccess = () => ok(req.result)), (req.onerror = () => ko(req.error))));
+    const names = Array.from(db.objectStoreNames);
+    const keys: string[] = [];
+    for (const n of names) {
+      const all: IDBValidKey[] = await new Promise((ok) => {
+        const r = db.transaction(n).objectStore(n).getAllKeys();
+        r.onsuccess = () => ok(r.result);
+      });
+      keys.push(...all.map(String));
+    }
+    db.close();
+    return keys.filter((k) => k.startsWith('ck:'));
+  });
+  expect(left).toEqual([]);
+  await page.reload();
+  await expect(page.getByTestId('train-toggle')).toBeEnabled();
+  await expect(page.getByTestId('resume-banner')).toHaveCount(0);
 });

@@ -81,6 +81,7 @@ describe('TrainSession (tiny config, CPU backend, fake clock and store)', { time
   it('warms up without showing the step, then checkpoints on the clock and at the end', async () => {
     const h = harness({ ...cfg, steps: 7 });
     await h.session.init(1, h.config, 'run-a', false);
+    await h.session.idle(); // init resolves when the run is ready; warm-up and first evaluation follow
     expect(h.session.state).toBe('idle');
     expect(h.session.step).toBe(0);
     expect(h.metrics()).toEqual([]); // the warm-up step's metrics are not shown
@@ -161,10 +162,13 @@ describe('TrainSession (tiny config, CPU backend, fake clock and store)', { time
     h.session.dispose();
   });
 
-  it('drops calls for another run id', async () => {
+  it('refuses calls for another run id: start says false, requests that answer with data reject', async () => {
     const h = harness();
     await h.session.init(5, h.config, 'run-e', false);
     expect(h.session.start(4)).toBe(false);
+    await expect(h.session.exportModel(4)).rejects.toThrow(/run 4 is no longer the current run/);
+    expect(() => h.session.importModel(4, {})).toThrow(/no longer the current run/);
+    await h.session.idle();
     expect(h.session.state).toBe('idle');
     h.session.dispose();
   });

@@ -111,11 +111,16 @@ export class TrainSession {
     return this.#run;
   }
 
-  /** Report a failure of a call for run `id`; a fatal one puts the run in the error state. */
+  /** Report a failure that no request waits for; a fatal one puts the run in the error state. */
   fail(id: number, e: unknown, fatal = true): void {
     console.error(e);
     this.#emit({ type: 'error', runId: id, message: message(e), fatal });
-    if (id === this.#runId && fatal) this.#setState('error', message(e));
+    if (fatal) this.setError(id, message(e));
+  }
+
+  /** Put run `id` (if current) in the error state, e.g. when its init failed. */
+  setError(id: number, msg: string): void {
+    if (id === this.#runId) this.#setState('error', msg);
   }
 
   #memory() {
@@ -186,7 +191,10 @@ export class TrainSession {
     return r;
   }
 
-  /** Start run `id` (cancelling the current one), warm it up, and evaluate it once. */
+  /**
+   * Start run `id` (cancelling the current one); resolves once it is ready. Then, while the user reads the
+   * page, it warms up and is evaluated once (`idle()` resolves after that; a failure there is reported).
+   */
   async init(id: number, cfg: Config, key: string, resume: boolean): Promise<void> {
     this.#run?.dispose();
     this.#run = null;
@@ -206,11 +214,11 @@ export class TrainSession {
     if (!r || id !== this.#runId) return r?.dispose();
     this.#run = r;
     this.#setState(cfg.steps > 0 && r.step >= cfg.steps ? 'done' : r.step > 0 ? 'paused' : 'idle');
-    // While the user reads the page: compile the step's shaders, then the current scores and embedding.
-    await this.#exclusively(async () => {
+    // Compile the step's shaders, then the current scores and embedding.
+    this.#exclusively(async () => {
       await this.#warmUp(id);
       await this.#evaluateNow(id);
-    });
+    }).catch((e) => this.fail(id, e));
   }
 
   /** Run `fn` after any evaluation or warm-up in flight; training waits for it too. */
@@ -221,8 +229,8 @@ export class TrainSession {
     return p;
   }
 
-  /** Resolves when nothing exclusive is in flight (its failure is reported where it was started). */
-  async #idle(): Promise<void> {
+  /** Resolves when no warm-up or evaluation is in flight (their failures are reported where they started). */
+  async idle(): Promise<void> {
     while (this.#exclusive) await this.#exclusive.catch(() => undefined);
   }
 
@@ -263,23 +271,25 @@ export class TrainSession {
   }
 
   /** Save now on request (not while training: the loop saves on its own clock and on pause). */
-  async save(id: number): Promise<void> {
-    if (this.#state !== 'training') await this.#checkpoint(id);
+  async save(id: number): Promise<{ step: number; savedAt: number } | null> {
+    return this.#state !== 'training' ? this.#checkpoint(id) : null;
   }
 
   /** Save the run (the store swaps a pointer only after the new copy is written, so a save is atomic). */
-  async #checkpoint(id: number): Promise<void> {
+  async #checkpoint(id: number): Promise<{ step: number; savedAt: number } | null> {
     const r = this.#run;
-    if (!r || id !== this.#runId || r.step === this.#lastCheckpoint.step || this.#badTerm) return;
+    if (!r || id !== this.#runId || r.step === this.#lastCheckpoint.step || this.#badTerm) return null;
     const { meta, tensors } = await r.checkpoint();
     try {
       await this.#store.save(this.#runKey, meta, tensors);
       this.#lastCheckpoint = { at: this.#clock(), step: meta.step };
       this.#emit({ type: 'checkpoint', runId: id, step: meta.step, savedAt: meta.savedAt });
+      return { step: meta.step, savedAt: meta.savedAt };
     } catch (e) {
       const msg = `Checkpoint not saved: ${message(e)}. Training goes on; the previous checkpoint is kept.`;
       this.#emit({ type: 'error', runId: id, message: msg, fatal: false });
       this.#lastCheckpoint.at = this.#clock();
+      return null;
     }
   }
 
@@ -301,7 +311,7 @@ export class TrainSession {
     this.#setState('training');
     this.#training = true;
     try {
-      await this.#idle();
+      await this.idle();
       r.resetClock();
       let left = maxSteps;
       const stop = () => this.#state !== 'training' || id !== this.#runId || this.#deviceLost !== null || this.#badTerm !== null;
@@ -349,7 +359,7 @@ export class TrainSession {
   }
 
   async #recoverFromDeviceLoss(id: number, wasTraining: boolean): Promise<void> {
-    await this.#idle();
+    await this.idle();
     if (!this.#run || id !== this.#runId) return;
     const cfg = this.#run.cfg;
     const reason = this.#deviceLost;
@@ -400,21 +410,25 @@ export class TrainSession {
   }
 
   /** The encoder as a TF.js graph model. */
-  async exportModel(id: number): Promise<void> {
-    const r = this.#run;
-    if (!r || id !== this.#runId) return;
-    const { modelJson, weightData } = await exportEncoder(r.model.encoder);
-    this.#emit({ type: 'model', runId: id, modelJson, weightData }, [weightData]);
+  async exportModel(id: number): Promise<{ modelJson: object; weightData: ArrayBuffer }> {
+    const r = this.#current(id);
+    return exportEncoder(r.model.encoder);
   }
 
-  /** Load checked weights into the encoder (not while training), then re-evaluate. */
-  importModel(id: number, weights: Record<string, NamedTensor>): void {
-    const r = this.#run;
-    if (!r || id !== this.#runId || this.#state === 'training') return;
+  /** Load checked weights into the encoder (not while training), then re-evaluate; the step they went in at. */
+  importModel(id: number, weights: Record<string, NamedTensor>): { step: number } {
+    const r = this.#current(id);
+    if (this.#state === 'training') throw new Error('Pause training before importing weights.');
     loadEncoderWeights(r.model.encoder, weights);
     this.#lastEvalStep = -1;
-    this.#emit({ type: 'model-imported', runId: id, step: r.step });
     this.evaluate(id).catch((e) => this.fail(id, e, false));
+    return { step: r.step };
+  }
+
+  /** The run `id`, which must be the current one. */
+  #current(id: number): TrainingRun {
+    if (!this.#run || id !== this.#runId) throw new Error(id !== this.#runId ? `run ${id} is no longer the current run` : 'the run is still loading');
+    return this.#run;
   }
 
   /** Test hooks: poison the next step with NaN, or lose the GPU device (recovery follows by itself). */

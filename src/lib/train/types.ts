@@ -105,8 +105,6 @@ export type TrainEvent =
   /** A resumed run's curves so far. */
   | { type: 'history'; runId: number; points: MetricPoint[]; evals: EvalPoint[] }
   | { type: 'checkpoint'; runId: number; step: number; savedAt: number }
-  | { type: 'model'; runId: number; modelJson: object; weightData: ArrayBuffer }
-  | { type: 'model-imported'; runId: number; step: number }
   /** Something the user should know that is not an error (recovered from a lost GPU, …). */
   | { type: 'notice'; runId: number; message: string }
   | { type: 'metrics'; runId: number; points: MetricPoint[] }

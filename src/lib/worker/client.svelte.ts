@@ -5,7 +5,13 @@
  */
 import { DEFAULTS, decodeHash, encodeHash, type Config } from '../config';
 import { deleteCheckpoint, getSetting, newId, setSetting } from '../data/store';
-import { EVAL_KEYS, METRIC_KEYS, type BackendInfo, type DatasetInfo, type EmbeddingSnapshot, type EvalPoint, type FromWorker, type MemoryInfo, type MetricPoint, type RunState, type ToWorker } from './protocol';
+import { EVAL_KEYS, METRIC_KEYS, type BackendInfo, type DatasetInfo, type EmbeddingSnapshot, type EvalPoint, type FromWorker, type MemoryInfo, type MetricPoint, type ReplyValues, type Request, type RunState } from './protocol';
+import { RequestCancelled, Requests } from './requests';
+
+/** How long a request may wait for its reply (the worker answers between training steps). */
+const REPLY_MS = 120_000;
+/** Loading a run (dataset from the store, backend choice) and exporting a model may take longer. */
+const SLOW_REPLY_MS = 300_000;
 
 /** What the page needs to offer "resume" after a reload: written each time the worker saves a checkpoint. */
 export interface ResumeInfo {
@@ -110,12 +116,30 @@ export class TrainerClient {
     w.onerror = (e) => {
       this.#error(`The training worker crashed: ${e.message || 'unknown error'}. Press Reset to restart it.`, true);
       this.state = 'error';
+      this.#requests.cancel('the training worker crashed');
     };
     return w;
   }
 
-  #send(m: ToWorker): void {
-    this.#worker?.postMessage(m);
+  #requests = new Requests();
+
+  /** Send a request for the current run; its promise settles with the reply, an error, or a timeout. */
+  #ask<T extends Request['type']>(m: Extract<Request, { type: T }>, timeoutMs = REPLY_MS): Promise<ReplyValues[T]> {
+    if (!this.#worker) return Promise.reject(new RequestCancelled('the training worker is not running'));
+    const { reqId, answer } = this.#requests.open<ReplyValues[T]>(this.#runId, m.type, timeoutMs);
+    this.#worker.postMessage({ ...m, runId: this.#runId, reqId });
+    return answer;
+  }
+
+  /** Send a request nobody awaits: a failure goes to the error list. */
+  #tell(m: Request, fatal = false): void {
+    this.#ask(m).catch((e) => this.#report(e, fatal));
+  }
+
+  #report(e: unknown, fatal: boolean): void {
+    // A request of a replaced run is cancelled on purpose (the user reset or resumed): nothing to report.
+    if (e instanceof RequestCancelled) return;
+    this.#error(e instanceof Error ? e.message : String(e), fatal);
   }
 
   #error(message: string, fatal: boolean): void {
@@ -137,6 +161,19 @@ export class TrainerClient {
     return this.resumable;
   }
 
+  /** Decline the saved run from an earlier visit: its checkpoint is deleted. */
+  async discardResumable(): Promise<void> {
+    const r = this.resumable;
+    this.resumable = null;
+    if (!r) return;
+    try {
+      await deleteCheckpoint(r.runKey);
+      if ((await getSetting<ResumeInfo>(RESUME_SETTING))?.runKey === r.runKey) await setSetting(RESUME_SETTING, null);
+    } catch (e) {
+      this.#error(`The saved run could not be deleted: ${(e as Error).message}`, false);
+    }
+  }
+
   /** Continue the saved run: same config, weights, optimiser, RNG and curves. */
   resume(info: ResumeInfo): void {
     this.resumable = null;
@@ -148,7 +185,8 @@ export class TrainerClient {
     const previous = this.runKey;
     this.runKey = resumeKey ?? newId('run');
     // One resumable run at a time: the previous run's checkpoint goes when a new run starts.
-    if (previous && previous !== this.runKey) deleteCheckpoint(previous).catch(() => {});
+    if (previous && previous !== this.runKey)
+      deleteCheckpoint(previous).catch((e) => this.#error(`The previous run's checkpoint could not be deleted: ${(e as Error).message}`, false));
     this.checkpoint = null;
     this.config = config;
     if (restartWorker || !this.#worker) {
@@ -156,6 +194,7 @@ export class TrainerClient {
       this.#worker = this.#spawn();
     }
     this.#runId++;
+    this.#requests.cancel('the run was replaced', this.#runId);
     this.state = 'loading';
     this.note = '';
     this.step = 0;
@@ -165,30 +204,30 @@ export class TrainerClient {
     this.lastEval = null;
     this.stepsPerSec = 0;
     this.version++;
-    this.#send({ type: 'init', runId: this.#runId, config: $state.snapshot(config) as Config, runKey: this.runKey, resume: !!resumeKey });
+    this.#ask({ type: 'init', config: $state.snapshot(config) as Config, runKey: this.runKey, resume: !!resumeKey }, SLOW_REPLY_MS).catch((e) => this.#report(e, true));
   }
 
   start(): void {
-    this.#send({ type: 'start', runId: this.#runId });
+    this.#tell({ type: 'start' });
   }
   pause(): void {
-    this.#send({ type: 'pause', runId: this.#runId });
+    this.#tell({ type: 'pause' });
   }
   toggle(): void {
     if (this.state === 'training') this.pause();
     else if (this.state === 'idle' || this.state === 'paused') this.start();
   }
   stepOnce(count = 1): void {
-    this.#send({ type: 'step', runId: this.#runId, count });
+    this.#tell({ type: 'step', count });
   }
   /** Ask for `count` augmented pairs; with `augB`, the same images under B's settings too (`key` names the requester). */
   requestPreview(count: number, aug?: Partial<Config>, augB?: Partial<Config>, key = 'train'): void {
-    this.#send({ type: 'preview', runId: this.#runId, count, aug: aug ? { ...aug } : undefined, augB: augB ? { ...augB } : undefined, key });
+    this.#tell({ type: 'preview', count, aug: aug ? { ...aug } : undefined, augB: augB ? { ...augB } : undefined, key });
   }
 
   /** Ask the worker to save a checkpoint now (it also saves on pause and every config.checkpointSec). */
   saveCheckpoint(): void {
-    this.#send({ type: 'checkpoint', runId: this.#runId });
+    this.#tell({ type: 'checkpoint' });
   }
   /** The write of the resume record for the last checkpoint. */
   #resumeWrite: Promise<void> = Promise.resolve();
@@ -211,30 +250,38 @@ export class TrainerClient {
     }
     return false;
   }
-  #modelWaiters: ((m: { modelJson: object; weightData: ArrayBuffer }) => void)[] = [];
-  /** The current encoder as a TF.js graph model (model.json + one weight file). */
+  /** The current encoder as a TF.js graph model (model.json + one weight file); rejects if the worker cannot. */
   exportModel(): Promise<{ modelJson: object; weightData: ArrayBuffer }> {
-    return new Promise((resolve) => {
-      this.#modelWaiters.push(resolve);
-      this.#send({ type: 'export-model', runId: this.#runId });
-    });
+    return this.#ask({ type: 'export-model' }, SLOW_REPLY_MS);
   }
   /** Load checked encoder weights into the current run (to continue training or to embed). */
   importModel(weights: Record<string, { shape: number[]; data: Float32Array }>): void {
-    this.#send({ type: 'import-model', runId: this.#runId, weights });
+    this.#ask({ type: 'import-model', weights }).then(
+      ({ step }) => this.#notice(`Encoder weights imported at step ${step}; the embedding and scores are being recomputed.`),
+      (e) => this.#report(e, false),
+    );
   }
 
   /** Test hooks (used by e2e tests through window.__infomax). */
   debug(action: 'lose-device' | 'nan'): void {
-    this.#send({ type: 'debug', runId: this.#runId, action });
+    this.#tell({ type: 'debug', action });
   }
 
   terminate(): void {
     this.#worker?.terminate();
     this.#worker = null;
+    this.#requests.cancel('the training worker was stopped');
+  }
+
+  #notice(message: string): void {
+    this.notices = [...this.notices.slice(-3), { message, at: Date.now() }];
   }
 
   #receive(m: FromWorker): void {
+    if (m.type === 'reply') {
+      this.#requests.settle(m);
+      return;
+    }
     if (m.runId !== this.#runId) return;
     switch (m.type) {
       case 'ready':
@@ -260,22 +307,19 @@ export class TrainerClient {
       case 'checkpoint': {
         this.checkpoint = { step: m.step, savedAt: m.savedAt };
         const info: ResumeInfo = { runKey: this.runKey, config: $state.snapshot(this.config) as Config, step: m.step, savedAt: m.savedAt };
-        this.#resumeWrite = setSetting(RESUME_SETTING, info).catch(() => {});
+        this.#resumeWrite = setSetting(RESUME_SETTING, info).catch((e) =>
+          this.#error(`This run will not be offered for resuming after a reload: ${(e as Error).message}`, false),
+        );
         // The saved run from an earlier visit is replaced by this one.
         if (this.resumable && this.resumable.runKey !== this.runKey) {
-          deleteCheckpoint(this.resumable.runKey).catch(() => {});
+          const old = this.resumable.runKey;
           this.resumable = null;
+          deleteCheckpoint(old).catch((e) => this.#error(`The earlier saved run could not be deleted: ${(e as Error).message}`, false));
         }
         break;
       }
-      case 'model':
-        this.#modelWaiters.shift()?.({ modelJson: m.modelJson, weightData: m.weightData });
-        break;
-      case 'model-imported':
-        this.notices = [...this.notices.slice(-3), { message: `Encoder weights imported at step ${m.step}; the embedding and scores are being recomputed.`, at: Date.now() }];
-        break;
       case 'notice':
-        this.notices = [...this.notices.slice(-3), { message: m.message, at: Date.now() }];
+        this.#notice(m.message);
         break;
       case 'metrics':
         for (const p of m.points) this.metrics.push(p);

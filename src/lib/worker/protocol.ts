@@ -1,32 +1,54 @@
 /**
- * Messages between the page and the training worker. One tag, `type`, both directions. Every message
- * after `init` carries the run id; the worker drops messages for other runs, so a reset cancels cleanly.
- * What the worker sends is what its `TrainSession` emits (lib/train/types.ts); the data types live there
- * too, so nothing below worker/ imports this file.
+ * Messages between the page and the training worker. One tag, `type`, both directions. Every request
+ * carries the run id and a request id; the worker answers each request exactly once with a `reply` of that
+ * id (its value, or an error), also for a request of a run that was replaced. Besides replies, the worker
+ * streams what its `TrainSession` emits (lib/train/types.ts); the data types live there too, so nothing
+ * below worker/ imports this file.
  */
 import type { Config } from '../config';
 import type { NamedTensor, TrainEvent } from '../train/types';
+import type { Reply } from './requests';
 
 export type { BackendInfo, DatasetInfo, EmbeddingSnapshot, EvalPoint, MemoryInfo, MetricPoint, RunState } from '../train/types';
 export { EVAL_KEYS, METRIC_KEYS } from '../train/types';
 
-export type ToWorker =
+/** A request without its ids (what the page's methods build). */
+export type Request =
   /** `runKey` names the run's checkpoints in the store; with `resume` the run continues from its last one. */
-  | { type: 'init'; runId: number; config: Config; runKey: string; resume?: boolean }
-  | { type: 'checkpoint'; runId: number }
+  | { type: 'init'; config: Config; runKey: string; resume?: boolean }
+  | { type: 'checkpoint' }
   /** Export the encoder as a TF.js graph model; import checked weights into the current run's encoder. */
-  | { type: 'export-model'; runId: number }
-  | { type: 'import-model'; runId: number; weights: Record<string, NamedTensor> }
+  | { type: 'export-model' }
+  | { type: 'import-model'; weights: Record<string, NamedTensor> }
   /** Test hooks: destroy the GPU device; poison the next step's loss with NaN. */
-  | { type: 'debug'; runId: number; action: 'lose-device' | 'nan' }
-  | { type: 'start'; runId: number }
-  | { type: 'pause'; runId: number }
-  | { type: 'step'; runId: number; count: number }
+  | { type: 'debug'; action: 'lose-device' | 'nan' }
+  | { type: 'start' }
+  | { type: 'pause' }
+  | { type: 'step'; count: number }
   /**
    * Augmented pairs by the trainer's code path; `aug` previews augmentation settings not yet applied;
    * `augB` adds pairs of the same images under a second setting (a comparison's B). `key` is echoed back.
    */
-  | { type: 'preview'; runId: number; count: number; aug?: Partial<Config>; augB?: Partial<Config>; key?: string }
-  | { type: 'dispose'; runId: number };
+  | { type: 'preview'; count: number; aug?: Partial<Config>; augB?: Partial<Config>; key?: string }
+  | { type: 'dispose' };
 
-export type FromWorker = TrainEvent;
+export type ToWorker = Request & { runId: number; reqId: number };
+
+/** What a successful reply carries, per request type. */
+export interface ReplyValues {
+  init: void;
+  /** false when the run could not start (none loaded yet, or already training). */
+  start: boolean;
+  step: boolean;
+  pause: void;
+  /** The checkpoint saved, or null when there was nothing new to save. */
+  checkpoint: { step: number; savedAt: number } | null;
+  'export-model': { modelJson: object; weightData: ArrayBuffer };
+  /** The step the weights were imported at. */
+  'import-model': { step: number };
+  debug: void;
+  preview: void;
+  dispose: void;
+}
+
+export type FromWorker = TrainEvent | Reply;

@@ -2,7 +2,7 @@
 /**
  * The training worker: a thin switch over `TrainSession` (lib/train/session.ts), which holds the run, its
  * warm-up, evaluations, checkpoints and fault recovery. All tensors live here; the page only sees plain
- * numbers and transferred arrays. Messages for another run than the current one are dropped.
+ * numbers and transferred arrays. Every request gets one reply with its id: the value, or the error.
  */
 import { loadCheckpoint, loadDataset, saveCheckpoint } from '../data/store';
 import { TrainSession } from '../train/session';
@@ -10,53 +10,53 @@ import type { FromWorker, ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const session = new TrainSession({
-  emit: (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, transfer),
-  checkpoints: { load: loadCheckpoint, save: saveCheckpoint },
-  loadDataset,
-});
+const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, transfer);
+const session = new TrainSession({ emit: post, checkpoints: { load: loadCheckpoint, save: saveCheckpoint }, loadDataset });
+const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
-self.onmessage = (e: MessageEvent<ToWorker>) => {
-  const m = e.data;
-  if (m.type !== 'init' && m.runId !== session.runId) return; // a message for a cancelled run
-  const fail = (fatal: boolean) => (err: unknown) => session.fail(m.runId, err, fatal);
+/** Reply to `m` with what `work` returns (its array buffers transferred) or with its error. */
+function answer(m: ToWorker, work: () => unknown): void {
+  Promise.resolve()
+    .then(work)
+    .then(
+      (value) => {
+        const buffers = value && typeof value === 'object' ? Object.values(value).filter((v) => v instanceof ArrayBuffer) : [];
+        post({ type: 'reply', reqId: m.reqId, ok: true, value }, buffers);
+      },
+      (err) => post({ type: 'reply', reqId: m.reqId, ok: false, message: messageOf(err) }),
+    );
+}
+
+function handle(m: ToWorker): unknown {
+  if (m.type !== 'init' && m.runId !== session.runId) throw new Error(`"${m.type}" was for run ${m.runId}, which was replaced`);
   switch (m.type) {
     case 'init':
-      session.init(m.runId, m.config, m.runKey, !!m.resume).catch(fail(true));
-      break;
+      return session.init(m.runId, m.config, m.runKey, !!m.resume).catch((err) => {
+        console.error(err);
+        session.setError(m.runId, messageOf(err));
+        throw err;
+      });
     case 'start':
-      session.start(m.runId);
-      break;
+      return session.start(m.runId);
     case 'step':
-      session.start(m.runId, m.count);
-      break;
+      return session.start(m.runId, m.count);
     case 'pause':
-      session.pause();
-      break;
+      return session.pause();
     case 'checkpoint':
-      session.save(m.runId).catch(fail(false));
-      break;
+      return session.save(m.runId);
     case 'preview':
-      session.preview(m.runId, m.count, m.aug, m.augB, m.key).catch(fail(false));
-      break;
+      return session.preview(m.runId, m.count, m.aug, m.augB, m.key);
     case 'export-model':
-      session.exportModel(m.runId).catch(fail(false));
-      break;
+      return session.exportModel(m.runId);
     case 'import-model':
-      try {
-        session.importModel(m.runId, m.weights);
-      } catch (err) {
-        fail(false)(err);
-      }
-      break;
+      return session.importModel(m.runId, m.weights);
     case 'debug':
-      session.debug(m.action);
-      break;
+      return session.debug(m.action);
     case 'dispose':
-      session.dispose();
-      break;
+      return session.dispose();
   }
-};
+}
 
+self.onmessage = (e: MessageEvent<ToWorker>) => answer(e.data, () => handle(e.data));
 self.addEventListener('unhandledrejection', (e) => session.fail(session.runId, e.reason));
 self.addEventListener('error', (e) => session.fail(session.runId, e.error ?? e.message));
