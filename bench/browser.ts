@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { launchChromium, serveStatic } from './serve';
+import { firstMinute, type FirstMinute } from './firstMinute';
 import { build } from 'vite';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -20,6 +21,45 @@ export interface BrowserBenchOptions {
   /** Seconds of training per backend for throughput and smoothness (the issue's figure is 60). */
   seconds?: number;
   backends?: ('webgpu' | 'webgl' | 'cpu')[];
+  /** Only the first-minute figures (skip the 60 s throughput runs). */
+  firstMinuteOnly?: boolean;
+}
+
+/**
+ * The presenter's figures, per backend (auto = what the default page chooses), cold (a fresh profile:
+ * nothing measured or cached) and warm (a reload: the device measurement and shaders are cached): page
+ * open → ready, Train → first point, Train → MI estimate up 0.3 nats. Default settings otherwise (no preset).
+ */
+async function firstMinuteFigures(port: number, watchSec: number): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const browser = await launchChromium();
+  try {
+    for (const backend of ['auto', 'cpu', 'webgl', 'webgpu'] as const) {
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+      const page = await ctx.newPage();
+      const url = `http://127.0.0.1:${port}/${backend === 'auto' ? '' : `#backend=${backend}`}`;
+      const row: Record<string, FirstMinute | { error: string }> = {};
+      for (const phase of ['cold', 'warm'] as const) {
+        try {
+          // A fresh page each time: the warm one shares the profile (IndexedDB, shader caches) with the cold one.
+          const p = phase === 'cold' ? page : await ctx.newPage();
+          const r = await firstMinute(p, url, watchSec);
+          row[phase] = r;
+          const f = (v: number | null) => (v === null ? `> ${watchSec} s` : `${v.toFixed(1)} s`);
+          console.log(`[Chromium first minute · ${backend} → ${r.backend}] ${phase}: ready ${f(r.readySec)}, Train → first point ${f(r.firstPointSec)}, → MI +0.3 nats ${f(r.riseSec)}; ${r.choice}`);
+          await p.close();
+        } catch (e) {
+          row[phase] = { error: (e as Error).message.split('\n')[0] };
+          console.log(`[Chromium first minute · ${backend}] ${phase} failed: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }
+      out[backend] = row;
+      await ctx.close();
+    }
+  } finally {
+    await browser.close();
+  }
+  return out;
 }
 
 /** Installed before any page script: collects long tasks and counts animation frames. */
@@ -57,6 +97,8 @@ export default async function bench(opts: BrowserBenchOptions): Promise<Record<s
   const browser = await launchChromium();
   const results: Record<string, unknown> = { browser: `Chromium ${browser.version()}`, seconds };
   try {
+    results.firstMinute = await firstMinuteFigures(port, opts.quick ? 30 : 120);
+    if (opts.firstMinuteOnly) return { browser: results };
     for (const backend of opts.backends ?? ['webgpu', 'webgl', 'cpu']) {
       const perImpl: Record<string, unknown> = {};
       results[backend] = perImpl;

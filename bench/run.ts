@@ -3,7 +3,8 @@
  * and backend it came from, and writes bench/results/<part>[-quick].json. Parts: train (Node: CPU and
  * WebGPU through Dawn), browser (Chromium: time to first step, throughput, long tasks), torch (the same
  * model in PyTorch), soak (tensor count and bytes across a long run), tsne, import. Default: all.
- * Options: --seconds N (browser training time per backend, default 60, quick 5), --soak-steps N.
+ * Options: --seconds N (browser training time per backend, default 60, quick 5), --soak-steps N,
+ * --first-minute (browser: only the first-minute figures, page open → ready → first point → MI +0.3 nats).
  */
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
@@ -28,7 +29,7 @@ function args() {
   const parts = argv.filter((a) => (PARTS as readonly string[]).includes(a)) as Part[];
   const unknown = argv.filter((a, i) => !a.startsWith('--') && !(PARTS as readonly string[]).includes(a) && !argv[i - 1]?.match(/^--(seconds|soak-steps)$/));
   if (unknown.length) throw new Error(`bench: unknown part(s) ${unknown.join(', ')}; parts are ${PARTS.join(', ')}`);
-  return { parts: parts.length ? parts : [...PARTS], quick: argv.includes('--quick'), seconds: num('seconds'), soakSteps: num('soak-steps') };
+  return { parts: parts.length ? parts : [...PARTS], quick: argv.includes('--quick'), firstMinute: argv.includes('--first-minute'), seconds: num('seconds'), soakSteps: num('soak-steps') };
 }
 
 /** Issue 7's soak: tensor count and bytes at the start and the end of a long tiny-preset run (CPU backend). */
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
     let r: Record<string, unknown>;
     try {
       if (part === 'train') r = await (await import('./train')).default({ quick: a.quick });
-      else if (part === 'browser') r = await (await import('./browser')).default({ quick: a.quick, seconds: a.seconds });
+      else if (part === 'browser') r = await (await import('./browser')).default({ quick: a.quick, seconds: a.seconds, firstMinuteOnly: a.firstMinute });
       else if (part === 'torch') r = torch(a.quick);
       else if (part === 'soak') r = await soak(a.soakSteps ?? (a.quick ? 100 : a.parts.length === 1 ? 2000 : 300));
       else if (part === 'tsne') r = await (await import('./tsne')).default({ quick: a.quick });

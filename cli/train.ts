@@ -1,22 +1,29 @@
 /**
  * Headless training in Node, reusing the app's training core unchanged:
  *   npm run train -- --preset tiny --steps 50 [--backend cpu|webgpu|auto] [--every 5] [--labels all|none|one] [--<config key> value]
+ *     [--record static/reference/<name>.json]
  * --labels none trains on the embedded images as a flat folder (no labels), one as a single-class folder:
  * scores that need two classes are then reported as skipped, not as numbers.
  * Prints one line every --every steps: step, loss and MI estimate per pair, probe accuracy, steps/s.
+ * --record writes the run's MI curves (window means), config, machine and date as a reference run that the
+ * page overlays faintly under the live curves.
  */
 import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname } from 'node:path';
 import { validate } from '../src/lib/config';
 import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
 import { noLabelsReason, relabel } from '../src/lib/data/dataset';
 import { selectBackend } from '../src/lib/train/backend';
 import { TrainingRun, ceilings } from '../src/lib/train/loop';
-import type { MetricPoint } from '../src/lib/train/types';
+import { makeReference } from '../src/lib/train/reference';
+import type { MetricPoint } from '../src/lib/worker/protocol';
 import { parseArgs } from './args';
 import { installNodeWebGpu } from './node-gpu';
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['every', 'labels']);
+  const args = parseArgs(process.argv.slice(2), ['every', 'labels', 'record']);
   const labelMode = args.extra.labels ?? 'all';
   if (!['all', 'none', 'one'].includes(labelMode)) throw new Error(`--labels must be all, none or one, got "${labelMode}"`);
   const backendFlag = (args.overrides.backend as string | undefined) ?? 'auto';
@@ -72,6 +79,15 @@ async function main(): Promise<void> {
   console.log(`# held-out (${snapshot.n} images): kNN (k=20, cosine) ${pct(point.knn)}, random encoder ${pct(point.knnRandom)}`);
   console.log(`# held-out: linear classifier fitted on frozen features ${pct(fitted)}, random encoder ${pct(point.linearRandom)}; online probe ${pct(point.linear)}`);
   console.log(`# ${printed} lines, tensors alive: ${tf.memory().numTensors}`);
+  if (args.extra.record) {
+    const file = args.extra.record;
+    const machine = `${cpus()[0]?.model.trim() ?? 'unknown CPU'} (${cpus().length} cores), Node ${process.version}`;
+    const command = `npm run train -- ${process.argv.slice(2).join(' ')}`;
+    const ref = makeReference(cfg, run.history, point, { command, machine, backend: `${backend.name} (${backend.adapter})`, date: new Date().toISOString().slice(0, 10) });
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(ref));
+    console.log(`# reference run written to ${file} (${ref.step.length} points)`);
+  }
   run.dispose();
 }
 

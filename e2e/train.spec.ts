@@ -6,7 +6,8 @@ test.describe('training page', () => {
     test.setTimeout(360_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto('/#preset=tiny&embedEvery=1000&probeSize=16&trainCount=64&testCount=32');
+    // backend=webgpu: the automatic choice measures the device and, here, rightly prefers the CPU.
+    await page.goto('/#preset=tiny&backend=webgpu&embedEvery=1000&probeSize=16&trainCount=64&testCount=32');
     await expect(page.getByTestId('backend')).toHaveText(/webgpu/i);
     await expect(page.getByTestId('train-toggle')).toBeEnabled();
     await expect(page.getByTestId('step')).toHaveText('0');
@@ -43,7 +44,7 @@ test.describe('training page', () => {
     try {
       const page = await browser.newPage();
       const base = test.info().project.use.baseURL!;
-      await page.goto(`${base}/#preset=tiny&embedEvery=1000`);
+      await page.goto(`${base}/#preset=tiny&backend=webgpu&embedEvery=1000`);
       await expect(page.getByTestId('backend')).toHaveText(/webgl/i);
       await expect(page.getByTestId('backend-notes')).toContainText(/WebGPU/);
       await page.getByTestId('step-once').click();

@@ -14,7 +14,8 @@ import { exportEncoder, loadEncoderWeights } from '../model/export';
 import { loseDevice, onDeviceLost, rebuildBackend, selectBackend } from './backend';
 import { TrainingRun, ceilings, type CheckpointMeta } from './loop';
 import { disposeStepCaches } from './step';
-import type { BackendInfo, MetricPoint, NamedTensor, RunState, TrainEvent } from './types';
+import { chooseForDevice, type ChoiceStore, type DeviceChoice } from './measure';
+import type { AutoChoice, BackendInfo, MetricPoint, NamedTensor, Progress, RunState, TrainEvent } from './types';
 
 export interface CheckpointStore {
   load(key: string): Promise<{ meta: object; tensors: Record<string, NamedTensor> } | undefined>;
@@ -42,6 +43,10 @@ export interface SessionDeps {
   /** Milliseconds, for checkpoint timing. */
   clock?: () => number;
   device?: Device;
+  /** Where device measurements are cached (the store's settings in the app; none in tests by default). */
+  calibrations?: ChoiceStore | null;
+  /** Measure the device and choose size and backend (train/measure.ts; tests inject a fake). */
+  choose?: typeof chooseForDevice;
 }
 
 const TERMS: [keyof MetricPoint, string][] = [
@@ -52,6 +57,9 @@ const TERMS: [keyof MetricPoint, string][] = [
   ['probeLoss', 'probe loss'],
   ['total', 'total'],
 ];
+
+/** The phases of getting a run ready, shown as a progress bar. */
+const PHASES = ['making the dataset', 'measuring this device', 'compiling kernels', 'first evaluation'];
 
 /** Shown next to the run state while the warm-up step compiles the kernels. */
 const WARMING = 'warming up: compiling kernels';
@@ -85,6 +93,12 @@ export class TrainSession {
   /** The first loss term that came back non-finite. */
   #badTerm: { term: string; step: number } | null = null;
   #lastCheckpoint = { at: 0, step: -1 };
+  #calibrations: ChoiceStore | null;
+  #choose: typeof chooseForDevice;
+  /** Getting ready (see PHASES), or null when ready. */
+  #progress: Progress | null = null;
+  /** Train was pressed before the run was ready: it starts when the warm-up ends (no first evaluation). */
+  #startRequested = false;
 
   constructor(deps: SessionDeps) {
     this.#emit = deps.emit;
@@ -92,6 +106,8 @@ export class TrainSession {
     this.#loadDataset = deps.loadDataset;
     this.#clock = deps.clock ?? (() => performance.now());
     this.#device = deps.device ?? tfDevice;
+    this.#calibrations = deps.calibrations ?? null;
+    this.#choose = deps.choose ?? chooseForDevice;
   }
 
   get runId(): number {
@@ -132,7 +148,36 @@ export class TrainSession {
     this.#state = s;
     // During the warm-up the run is transiently one step on; the page must not show that step.
     const step = this.#warming ? 0 : (this.#run?.step ?? 0);
-    this.#emit({ type: 'state', runId: this.#runId, state: s, step, message: msg ?? (this.#warming ? WARMING : undefined), memory: this.#memory() });
+    const progress = this.#progress ?? undefined;
+    this.#emit({ type: 'state', runId: this.#runId, state: s, step, message: msg ?? (this.#warming ? WARMING : undefined), memory: this.#memory(), progress });
+  }
+
+  #phase(i: number, label = PHASES[i], etaSec: number | null = null): void {
+    this.#progress = { done: i, total: PHASES.length, label, etaSec };
+    this.#setState(this.#state);
+  }
+
+  /**
+   * Measure the device (or reuse its cached measurement) and apply the choice where `auto` allows;
+   * returns the config to train and an estimate of the warm-up, or null when the run was cancelled.
+   */
+  async #calibrate(id: number, cfg: Config, auto: AutoChoice): Promise<{ cfg: Config; warmSec: number | null } | null> {
+    this.#phase(0);
+    const data = await this.#getDataset(cfg);
+    if (id !== this.#runId) return null;
+    this.#phase(1);
+    const onProgress = (label: string, done: number, planned: number) => {
+      if (id === this.#runId) this.#phase(1, `measuring this device: ${label} (${Math.min(done + 1, planned)} of ${planned})`);
+    };
+    const r: DeviceChoice = await this.#choose(cfg, data, auto, this.#calibrations, onProgress);
+    if (id !== this.#runId) return null;
+    this.#emit({ type: 'calibrated', runId: id, choice: r.choice, config: r.config, cached: r.cached });
+    const m = r.choice.measurements.find((x) => x.backend === r.choice.backend && x.rung === r.choice.rung.name);
+    // Measured in this worker: the kernels are compiled already and the warm-up costs about one step.
+    const warmSec = m ? (r.cached ? m.warmMs / 1000 : 1 / m.stepsPerSec) : null;
+    // Probing the backends may have switched tfjs's current one: choose again below.
+    this.#backend = null;
+    return { cfg: r.config, warmSec };
   }
 
   async #getDataset(cfg: Config): Promise<Dataset> {
@@ -195,15 +240,23 @@ export class TrainSession {
    * Start run `id` (cancelling the current one); resolves once it is ready. Then, while the user reads the
    * page, it warms up and is evaluated once (`idle()` resolves after that; a failure there is reported).
    */
-  async init(id: number, cfg: Config, key: string, resume: boolean): Promise<void> {
+  async init(id: number, cfg: Config, key: string, resume: boolean, auto?: AutoChoice): Promise<void> {
     this.#run?.dispose();
     this.#run = null;
     this.#runId = id;
     this.#runKey = key;
     this.#lastEvalStep = -1;
     this.#badTerm = null;
+    this.#startRequested = false;
+    this.#progress = null;
     this.#lastCheckpoint = { at: this.#clock(), step: -1 };
     this.#setState('loading');
+    let warmSec: number | null = null;
+    if (auto && (auto.size || auto.backend) && !resume) {
+      const c = await this.#calibrate(id, cfg, auto);
+      if (!c) return;
+      ({ cfg, warmSec } = c);
+    }
     if (!this.#backend || this.#backendPref !== cfg.backend) {
       disposeStepCaches();
       this.#backend = await this.#device.select(cfg.backend);
@@ -214,11 +267,27 @@ export class TrainSession {
     if (!r || id !== this.#runId) return r?.dispose();
     this.#run = r;
     this.#setState(cfg.steps > 0 && r.step >= cfg.steps ? 'done' : r.step > 0 ? 'paused' : 'idle');
-    // Compile the step's shaders, then the current scores and embedding.
+    // Compile the step's shaders, then the current scores and embedding (the evaluation is skipped when
+    // Train was already pressed: it then comes at embedEvery, and training starts right after the warm-up).
     this.#exclusively(async () => {
+      this.#phase(2, PHASES[2], warmSec);
       await this.#warmUp(id);
-      await this.#evaluateNow(id);
-    }).catch((e) => this.fail(id, e));
+      if (!this.#startRequested && id === this.#runId) {
+        this.#phase(3);
+        await this.#evaluateNow(id);
+      }
+    })
+      .finally(() => {
+        if (id !== this.#runId) return;
+        this.#progress = null;
+        this.#setState(this.#state);
+      })
+      .then(() => {
+        if (!this.#startRequested || id !== this.#runId) return;
+        this.#startRequested = false;
+        this.start(id);
+      })
+      .catch((e) => this.fail(id, e));
   }
 
   /** Run `fn` after any evaluation or warm-up in flight; training waits for it too. */
@@ -295,12 +364,19 @@ export class TrainSession {
 
   /** Train up to `maxSteps` (Infinity: until paused or `config.steps`); false if the run was busy. */
   start(id: number, maxSteps = Infinity): boolean {
-    if (!this.#run || id !== this.#runId || this.#state === 'training') return false;
+    if (id !== this.#runId) return false;
+    // Pressed while getting ready: remembered, and the run starts as soon as the warm-up ends.
+    if (maxSteps === Infinity && (!this.#run || this.#state === 'loading' || this.#progress)) {
+      this.#startRequested = true;
+      return true;
+    }
+    if (!this.#run || this.#state === 'training') return false;
     this.#train(id, maxSteps).catch((e) => this.fail(id, e));
     return true;
   }
 
   pause(): void {
+    this.#startRequested = false;
     if (this.#state === 'training') this.#state = 'paused';
   }
 

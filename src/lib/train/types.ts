@@ -4,6 +4,9 @@
  * so the same objects go to the page (worker/protocol.ts re-sends them), into checkpoints, and into tests.
  */
 
+import type { Config } from '../config';
+import type { Choice } from './calibrate';
+
 export type RunState = 'loading' | 'idle' | 'training' | 'paused' | 'done' | 'error';
 
 export interface BackendInfo {
@@ -98,10 +101,28 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
+/** What the session is getting ready: phase `done + 1` of `total`, with an estimate of the time left. */
+export interface Progress {
+  done: number;
+  total: number;
+  label: string;
+  etaSec: number | null;
+}
+
+/** What the user left to the app (no preset, size or backend named in the link or the settings). */
+export interface AutoChoice {
+  size: boolean;
+  backend: boolean;
+  /** Measure again even when a measurement of this device is cached. */
+  fresh?: boolean;
+}
+
 /** What a training session tells the page. Every event carries the run it belongs to. */
 export type TrainEvent =
   | { type: 'ready'; runId: number; backend: BackendInfo; dataset: DatasetInfo; ceilings: Ceilings; params: number }
-  | { type: 'state'; runId: number; state: RunState; step: number; message?: string; memory?: MemoryInfo }
+  | { type: 'state'; runId: number; state: RunState; step: number; message?: string; memory?: MemoryInfo; progress?: Progress }
+  /** The device measurement's choice (train/calibrate.ts) and the config the run uses with it. */
+  | { type: 'calibrated'; runId: number; choice: Choice; config: Config; cached: boolean }
   /** A resumed run's curves so far. */
   | { type: 'history'; runId: number; points: MetricPoint[]; evals: EvalPoint[] }
   | { type: 'checkpoint'; runId: number; step: number; savedAt: number }

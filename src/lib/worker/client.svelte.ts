@@ -5,7 +5,8 @@
  */
 import { DEFAULTS, decodeHash, encodeHash, type Config } from '../config';
 import { deleteCheckpoint, getSetting, newId, setSetting } from '../data/store';
-import { EVAL_KEYS, METRIC_KEYS, type BackendInfo, type DatasetInfo, type EmbeddingSnapshot, type EvalPoint, type FromWorker, type MemoryInfo, type MetricPoint, type ReplyValues, type Request, type RunState } from './protocol';
+import { SIZE_KEYS, autoFromHash, type Choice } from '../train/calibrate';
+import { EVAL_KEYS, METRIC_KEYS, type AutoChoice, type Progress, type BackendInfo, type DatasetInfo, type EmbeddingSnapshot, type EvalPoint, type FromWorker, type MemoryInfo, type MetricPoint, type ReplyValues, type Request, type RunState } from './protocol';
 import { RequestCancelled, Requests } from './requests';
 
 /** How long a request may wait for its reply (the worker answers between training steps). */
@@ -94,11 +95,21 @@ export class TrainerClient {
   runKey = $state('');
   /** A saved run from an earlier visit that can be resumed. */
   resumable = $state.raw<ResumeInfo | null>(null);
+  /** What the link and the settings leave to the app's measurement of this device. */
+  auto = $state.raw<AutoChoice>({ size: true, backend: true });
+  /** The measurement's choice and why (null until measured, or when the link fixes size and backend). */
+  choice = $state.raw<Choice | null>(null);
+  choiceCached = $state(false);
+  /** Getting ready (dataset, measuring, compiling kernels, first evaluation), or null when ready. */
+  progress = $state.raw<Progress | null>(null);
+  /** Train was pressed while getting ready: it starts when the warm-up ends. */
+  pendingStart = $state(false);
 
   /** Read the config from the URL hash (invalid hashes fall back to defaults with a visible message). */
   loadFromHash(hash: string): void {
     try {
       this.config = decodeHash(hash);
+      this.auto = autoFromHash(hash);
       this.configError = null;
     } catch (e) {
       this.config = { ...DEFAULTS } as Config;
@@ -188,6 +199,11 @@ export class TrainerClient {
     if (previous && previous !== this.runKey)
       deleteCheckpoint(previous).catch((e) => this.#error(`The previous run's checkpoint could not be deleted: ${(e as Error).message}`, false));
     this.checkpoint = null;
+    // A size or backend changed in the settings is the user's choice from now on.
+    const prev = this.config;
+    if (this.auto.size && SIZE_KEYS.some((k) => config[k] !== prev[k])) this.auto = { ...this.auto, size: false };
+    if (config.backend === 'auto') this.auto = { ...this.auto, backend: true };
+    else if (this.auto.backend && config.backend !== prev.backend) this.auto = { ...this.auto, backend: false };
     this.config = config;
     if (restartWorker || !this.#worker) {
       this.#worker?.terminate();
@@ -203,19 +219,37 @@ export class TrainerClient {
     this.snapshot = null;
     this.lastEval = null;
     this.stepsPerSec = 0;
+    this.pendingStart = false;
+    this.progress = null;
     this.version++;
-    this.#ask({ type: 'init', config: $state.snapshot(config) as Config, runKey: this.runKey, resume: !!resumeKey }, SLOW_REPLY_MS).catch((e) => this.#report(e, true));
+    const auto = resumeKey ? undefined : { ...this.auto, fresh: this.#fresh };
+    this.#fresh = false;
+    if (auto && !auto.size && !auto.backend) this.choice = null;
+    this.#ask({ type: 'init', config: $state.snapshot(config) as Config, runKey: this.runKey, resume: !!resumeKey, auto }, SLOW_REPLY_MS).catch((e) => this.#report(e, true));
+  }
+
+  #fresh = false;
+  /** Forget the cached measurement of this device, measure again, and let the app choose size and backend. */
+  remeasure(): void {
+    this.auto = { size: true, backend: true };
+    this.#fresh = true;
+    this.reset({ ...this.config, backend: 'auto' });
   }
 
   start(): void {
     this.#tell({ type: 'start' });
   }
   pause(): void {
+    this.pendingStart = false;
     this.#tell({ type: 'pause' });
   }
+  /** Train or pause; pressed while getting ready, the run starts as soon as it is ready. */
   toggle(): void {
-    if (this.state === 'training') this.pause();
-    else if (this.state === 'idle' || this.state === 'paused') this.start();
+    if (this.state === 'training' || this.pendingStart) this.pause();
+    else if (this.state === 'loading' || this.progress) {
+      this.pendingStart = true;
+      this.start();
+    } else if (this.state === 'idle' || this.state === 'paused') this.start();
   }
   stepOnce(count = 1): void {
     this.#tell({ type: 'step', count });
@@ -284,6 +318,11 @@ export class TrainerClient {
     }
     if (m.runId !== this.#runId) return;
     switch (m.type) {
+      case 'calibrated':
+        this.choice = m.choice;
+        this.choiceCached = m.cached;
+        this.config = m.config;
+        break;
       case 'ready':
         this.backend = m.backend;
         this.dataset = m.dataset;
@@ -294,6 +333,10 @@ export class TrainerClient {
         this.state = m.state;
         this.step = m.step;
         this.note = m.message ?? '';
+        this.progress = m.progress ?? null;
+        if (m.state === 'training' || m.state === 'error' || m.state === 'done') this.pendingStart = false;
+        // Rates describe training: a paused run has none.
+        if (m.state !== 'training') this.stepsPerSec = 0;
         if (m.memory) this.memory = m.memory;
         break;
       case 'history':

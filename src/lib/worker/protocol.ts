@@ -6,16 +6,19 @@
  * below worker/ imports this file.
  */
 import type { Config } from '../config';
-import type { NamedTensor, TrainEvent } from '../train/types';
+import type { AutoChoice, NamedTensor, TrainEvent } from '../train/types';
 import type { Reply } from './requests';
 
-export type { BackendInfo, DatasetInfo, EmbeddingSnapshot, EvalPoint, MemoryInfo, MetricPoint, RunState } from '../train/types';
+export type { AutoChoice, BackendInfo, DatasetInfo, Progress, EmbeddingSnapshot, EvalPoint, MemoryInfo, MetricPoint, RunState } from '../train/types';
 export { EVAL_KEYS, METRIC_KEYS } from '../train/types';
 
 /** A request without its ids (what the page's methods build). */
 export type Request =
-  /** `runKey` names the run's checkpoints in the store; with `resume` the run continues from its last one. */
-  | { type: 'init'; config: Config; runKey: string; resume?: boolean }
+  /**
+   * `runKey` names the run's checkpoints in the store; with `resume` the run continues from its last one.
+   * With `auto`, the worker measures the device (or reuses the cached measurement) and chooses those.
+   */
+  | { type: 'init'; config: Config; runKey: string; resume?: boolean; auto?: AutoChoice }
   | { type: 'checkpoint' }
   /** Export the encoder as a TF.js graph model; import checked weights into the current run's encoder. */
   | { type: 'export-model' }

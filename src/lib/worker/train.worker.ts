@@ -4,14 +4,20 @@
  * warm-up, evaluations, checkpoints and fault recovery. All tensors live here; the page only sees plain
  * numbers and transferred arrays. Every request gets one reply with its id: the value, or the error.
  */
-import { loadCheckpoint, loadDataset, saveCheckpoint } from '../data/store';
+import { getSetting, loadCheckpoint, loadDataset, saveCheckpoint, setSetting } from '../data/store';
 import { TrainSession } from '../train/session';
 import type { FromWorker, ToWorker } from './protocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => self.postMessage(m, transfer);
-const session = new TrainSession({ emit: post, checkpoints: { load: loadCheckpoint, save: saveCheckpoint }, loadDataset });
+const session = new TrainSession({
+  emit: post,
+  checkpoints: { load: loadCheckpoint, save: saveCheckpoint },
+  loadDataset,
+  // Device measurements, per device and app version (train/measure.ts).
+  calibrations: { get: (k: string) => getSetting<unknown>(k), set: (k: string, v: unknown) => setSetting(k, v) },
+});
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Reply to `m` with what `work` returns (its array buffers transferred) or with its error. */
@@ -31,7 +37,7 @@ function handle(m: ToWorker): unknown {
   if (m.type !== 'init' && m.runId !== session.runId) throw new Error(`"${m.type}" was for run ${m.runId}, which was replaced`);
   switch (m.type) {
     case 'init':
-      return session.init(m.runId, m.config, m.runKey, !!m.resume).catch((err) => {
+      return session.init(m.runId, m.config, m.runKey, !!m.resume, m.auto).catch((err) => {
         console.error(err);
         session.setError(m.runId, messageOf(err));
         throw err;

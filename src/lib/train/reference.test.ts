@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { validate } from '../config';
+import { downsample, makeReference, mismatch, parseReference, pickReference, stepsToHalf } from './reference';
+import type { MetricPoint } from './types';
+
+const pts = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ step: i + 1, mi1t5: i, mi1t7: 2 * i, mi5t5: -i, time: i / 10 }) as unknown as MetricPoint);
+
+describe('reference runs', () => {
+  it('downsamples to window means, checked against a plain loop', () => {
+    const p = pts(1003);
+    const d = downsample(p, 100);
+    const w = Math.ceil(1003 / 100);
+    expect(d.step.length).toBe(Math.ceil(1003 / w));
+    for (let j = 0; j < d.step.length; j++) {
+      const win = p.slice(j * w, j * w + w);
+      let s = 0;
+      for (const q of win) s += q.mi1t7;
+      expect(d.mi1t7[j]).toBeCloseTo(s / win.length, 4);
+      expect(d.step[j]).toBe(win[win.length - 1].step);
+    }
+    expect(downsample(pts(5), 100).step).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('round-trips through JSON and the checker', () => {
+    const cfg = validate({}, 'tiny');
+    const ref = makeReference(cfg, pts(50), { step: 50, linear: 0.51234567, knn: 0.4, linearRandom: 0.15, knnRandom: 0.16 }, { command: 'npm run train', machine: 'm', backend: 'cpu', date: '2026-11-30' });
+    const back = parseReference(JSON.parse(JSON.stringify(ref)));
+    expect(back.config).toEqual(cfg);
+    expect(back.step.length).toBe(50);
+    expect(back.final?.linear).toBe(0.5123);
+  });
+
+  it('names what is wrong with a bad file', () => {
+    const ref = JSON.parse(JSON.stringify(makeReference(validate({}), pts(10), null, { command: 'c', machine: 'm', backend: 'b', date: 'd' })));
+    expect(() => parseReference(null)).toThrow(/not a JSON object/);
+    expect(() => parseReference({ ...ref, version: 9 })).toThrow(/version 9/);
+    expect(() => parseReference({ ...ref, mi1t5: ref.mi1t5.slice(1) })).toThrow(/"mi1t5" must be 10 finite numbers/);
+    expect(() => parseReference({ ...ref, mi5t5: [...ref.mi5t5.slice(1), 'x'] })).toThrow(/mi5t5/);
+    expect(() => parseReference({ ...ref, step: [...ref.step].reverse() })).toThrow(/steps must increase/);
+    expect(() => parseReference({ ...ref, config: { ...ref.config, ndf: -1 } })).toThrow(/ndf/);
+    expect(() => parseReference({ ...ref, machine: 3 })).toThrow(/"machine" must be a string/);
+  });
+
+  it('matches a reference only to a run of the same model size and data', () => {
+    const tiny = makeReference(validate({}, 'tiny'), pts(3), null, { command: 'c', machine: 'm', backend: 'b', date: 'd' });
+    expect(pickReference([tiny], validate({ lr: 0.5 }, 'tiny'))).toBe(tiny); // other settings may differ
+    expect(pickReference([tiny], validate({}, 'demo'))).toBeNull();
+    expect(mismatch(tiny, validate({ batchSize: 8 }, 'tiny'))).toEqual(['batchSize']);
+  });
+
+  it('finds the step that reaches half of the final value', () => {
+    const steps = Array.from({ length: 100 }, (_, i) => (i + 1) * 10);
+    const ys = steps.map((s) => 2 * (1 - Math.exp(-s / 200)));
+    const final = ys.slice(90).reduce((a, b) => a + b, 0) / 10;
+    const slow = steps.find((_, i) => ys[i] >= final / 2);
+    expect(stepsToHalf(steps, ys)).toBe(slow);
+    expect(stepsToHalf([], [])).toBeNull();
+  });
+});
