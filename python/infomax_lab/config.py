@@ -6,20 +6,24 @@ import math
 import re
 
 DEFAULTS = {
-    "seed": 1, "dataset": "embedded", "imageSize": 32, "trainCount": 5000, "testCount": 1000, "method": "amdim",
+    "seed": 1, "dataset": "embedded", "imageSize": 32, "trainCount": 2000, "testCount": 500, "method": "amdim",
     "ndf": 32, "nRkhs": 256, "nDepth": 3, "tclip": 20, "dimMode": "local", "dimEstimator": "jsd", "batchSize": 32,
-    "steps": 0, "lr": 2e-4, "beta1": 0.8, "beta2": 0.999, "eps": 1e-8, "weightDecay": 1e-5, "warmup": 500,
+    "steps": 0, "lr": 1e-3, "beta1": 0.8, "beta2": 0.999, "eps": 1e-8, "weightDecay": 1e-5, "warmup": 20,
     "flipP": 0.5, "crop": "translate", "translatePx": 4, "translateP": 0.8, "cropScaleMin": 0.3, "cropScaleMax": 1.0,
     "cropAspectMin": 0.7, "cropAspectMax": 1.4, "brightness": 0.4, "contrast": 0.4, "saturation": 0.4, "hue": 0.2,
-    "jitterP": 0.8, "grayP": 0.25, "backend": "auto", "impl": "fast", "logEvery": 5, "probeSize": 1000,
+    "jitterP": 0.8, "grayP": 0.25, "backend": "auto", "impl": "fast", "logEvery": 5, "probeSize": 500,
     "embedEvery": 50, "checkpointSec": 60,
 }
 
 PRESETS = {
     "tiny": {"ndf": 8, "nRkhs": 32, "nDepth": 1, "batchSize": 4, "trainCount": 400, "testCount": 200, "probeSize": 200,
              "embedEvery": 10, "logEvery": 1, "warmup": 20, "lr": 1e-3},
+    "small": {"ndf": 16, "nRkhs": 64, "nDepth": 1, "batchSize": 8},
+    "medium": {"ndf": 32, "nRkhs": 128, "nDepth": 2, "batchSize": 16},
     "demo": {"ndf": 32, "nRkhs": 256, "nDepth": 3, "batchSize": 32},
-    "paper": {"ndf": 128, "nRkhs": 1024, "nDepth": 3, "batchSize": 200, "trainCount": 20000, "testCount": 2000},
+    "large": {"ndf": 64, "nRkhs": 512, "nDepth": 3, "batchSize": 64},
+    "paper": {"ndf": 128, "nRkhs": 1024, "nDepth": 3, "batchSize": 200, "trainCount": 20000, "testCount": 2000, "lr": 2e-4,
+              "warmup": 500},
 }
 
 
