@@ -45,6 +45,7 @@ describe('TrainSession with device measurement', { timeout: 240_000 }, () => {
   it('applies the measured choice, reports each phase of getting ready, then evaluates once', async () => {
     const h = harness();
     await h.session.init(1, cfg, 'k', false, { size: true, backend: true });
+    await h.session.idle();
     const cal = h.events.find((e) => e.type === 'calibrated');
     expect(cal && cal.type === 'calibrated' && cal.choice.summary).toBe('tiny model, ~5.0 steps/s on this CPU');
     expect(h.session.run!.cfg.ndf).toBe(6);
