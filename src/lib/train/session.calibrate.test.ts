@@ -61,6 +61,7 @@ describe('TrainSession with device measurement', { timeout: 240_000 }, () => {
   it('a link that fixes size and backend skips the measurement', async () => {
     const h = harness();
     await h.session.init(1, cfg, 'k', false, { size: false, backend: false });
+    await h.session.idle();
     expect(h.asked).toHaveLength(0);
     expect(h.session.run!.cfg.ndf).toBe(cfg.ndf);
     h.session.dispose();
