@@ -52,7 +52,10 @@ async function soak(steps: number): Promise<Record<string, unknown>> {
   return { soak: r };
 }
 
-/** The same model and step in PyTorch (bench/torch_amdim.py), if python3 with torch exists. */
+/**
+ * The same model and step in PyTorch: the twin (python/infomax_lab, its real Trainer.step with augmentation) on
+ * 1 and 2 processes (DDP; Gloo on CPU, NCCL on GPUs, negatives gathered across ranks), if python3 with torch exists.
+ */
 function torch(quick: boolean): Record<string, unknown> {
   const py = ['/usr/bin/python3', 'python3'].find((p) => {
     try {
@@ -66,13 +69,15 @@ function torch(quick: boolean): Record<string, unknown> {
     console.log('[torch] skipped: no python3 with torch (Debian: apt-get install python3-torch)');
     return { torch: { skipped: 'no python3 with torch' } };
   }
+  const env = { ...process.env, PYTHONPATH: `${root}python` };
   const rows: Record<string, unknown> = {};
   for (const p of (quick ? ['tiny'] : ['tiny', 'demo']) as PresetName[]) {
-    const c = validate({}, p);
-    const a = ['--ndf', c.ndf, '--n-rkhs', c.nRkhs, '--n-depth', c.nDepth, '--batch', c.batchSize, '--size', c.imageSize, '--steps', p === 'tiny' ? 20 : 5].map(String);
-    const r = JSON.parse(execFileSync(py, [`${root}bench/torch_amdim.py`, ...a], { encoding: 'utf8' }).trim().split('\n').pop()!);
-    rows[p] = r;
-    console.log(`[PyTorch ${r.torch} · ${r.device}, ${r.threads} thread(s)] ${p}: ${r.imagesPerSec.toFixed(1)} images/s, ${r.stepsPerSec.toFixed(2)} steps/s`);
+    for (const nproc of [1, 2]) {
+      const a = ['-m', 'infomax_lab.bench', '--preset', p, '--nproc', String(nproc), '--steps', String(p === 'tiny' ? 20 : 5), ...(nproc > 1 ? ['--gather-negatives'] : [])];
+      const r = JSON.parse(execFileSync(py, a, { encoding: 'utf8', env }).trim().split('\n').pop()!);
+      rows[`${p}-${nproc}proc`] = r;
+      console.log(`[PyTorch twin ${r.torch} · ${r.gpu ?? r.device}, ${nproc} process(es) × ${r.threadsPerProcess} thread(s)] ${p}: ${r.imagesPerSec.toFixed(1)} images/s, ${r.stepsPerSec.toFixed(2)} steps/s`);
+    }
   }
   return { torch: rows };
 }
