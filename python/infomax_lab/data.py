@@ -82,8 +82,10 @@ def load_image(path, size):
                 return f"corrupt or truncated {fmt} (could not be decoded)"
     except UnidentifiedImageError:
         return "not an image (content is not JPEG, PNG, WebP, GIF, BMP or AVIF)"
-    except OSError as e:
+    except (FileNotFoundError, PermissionError) as e:
         return f"could not be read ({e.strerror or e})"
+    except (OSError, SyntaxError, ValueError):
+        return "corrupt or truncated image (could not be decoded)"
     w, h = im.size
     side = min(w, h)
     sx, sy = (w - side) // 2, (h - side) // 2

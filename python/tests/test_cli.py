@@ -52,7 +52,7 @@ class FoldersAndConfig(unittest.TestCase):
             self.assertIn("not an image", reasons["notes.txt"])
             self.assertIn("too small: 4×30 px", reasons["tiny.png"])
             self.assertIn("x.png", reasons)  # hidden folder
-            self.assertIn("broken.jpg", reasons)
+            self.assertIn("corrupt or truncated", reasons["broken.jpg"])
             self.assertTrue(any("broken.jpg" in line for line in logs))
 
     def test_flat_folder_is_unlabelled(self):
@@ -106,7 +106,8 @@ class CommandLine(unittest.TestCase):
             self.assertEqual(meta["format"], "infomax-lab-bundle")
             _, ometa = st.load_file(os.path.join(out, "optimizer.safetensors"))
             self.assertEqual(json.loads(ometa["state"])["step"], 2)
-            self.assertIn("--resume", open(os.path.join(out, "README.md")).read())
+            with open(os.path.join(out, "README.md")) as f:
+                self.assertIn("--resume", f.read())
 
             # resume the two-process run in this process for one more step
             out2 = os.path.join(d, "out2")

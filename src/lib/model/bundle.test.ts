@@ -18,14 +18,19 @@ const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 function checkpoint(): { meta: CheckpointMeta; tensors: Record<string, NamedTensor> } {
   const tensors: Record<string, NamedTensor> = {};
   for (const [n, s] of weightShapes(opts)) tensors[`encoder/${n}`] = { shape: s, data: rand(size(s)) };
-  tensors['probe/fc.weight'] = { shape: [8, 3], data: rand(24) };
-  tensors['probe/fc.bias'] = { shape: [3], data: rand(3) };
+  // the classifiers as the official Evaluator names them: a linear one and an MLP with a BatchNorm
+  const probe: [string, number[]][] = [
+    ['lin.fc.weight', [8, 3]], ['lin.fc.bias', [3]], ['mlp.fc1.weight', [8, 4]], ['mlp.bn.gamma', [4]], ['mlp.bn.beta', [4]],
+    ['mlp.bn.running_mean', [4]], ['mlp.bn.running_var', [4]], ['mlp.fc2.weight', [4, 3]], ['mlp.fc2.bias', [3]],
+  ];
+  for (const [n, s] of probe) tensors[`probe/${n}`] = { shape: s, data: rand(size(s)) };
+  const nProbe = probe.filter(([n]) => !n.includes('running_')).reduce((a, [, s]) => a + size(s), 0);
   const nAdam = trainableNames(cfg).reduce((s, n) => s + size(tensors[`encoder/${n}`].shape), 0);
   tensors['adam/0'] = { shape: [nAdam], data: rand(nAdam) };
   tensors['adam/1'] = { shape: [nAdam], data: rand(nAdam).map(Math.abs) };
   tensors['adam/2'] = { shape: [], data: Float32Array.of(17) };
-  tensors['probe-adam/0'] = { shape: [27], data: rand(27) };
-  tensors['probe-adam/1'] = { shape: [27], data: rand(27).map(Math.abs) };
+  tensors['probe-adam/0'] = { shape: [nProbe], data: rand(nProbe) };
+  tensors['probe-adam/1'] = { shape: [nProbe], data: rand(nProbe).map(Math.abs) };
   tensors['probe-adam/2'] = { shape: [], data: Float32Array.of(17) };
   const meta: CheckpointMeta = {
     version: 2, config: cfg, step: 17, time: 3.5, adamStep: 17, probeAdamStep: 17,
@@ -49,6 +54,10 @@ describe('run bundle', () => {
     const o = readSafetensors(files['optimizer.safetensors']);
     const first = trainableNames(cfg)[0];
     expect(Array.from(o.tensors[`adam.m.${first}`].data as Float32Array)).toEqual(Array.from(ck.tensors['adam/0'].data.slice(0, 3 * 3 * 3 * 2)));
+    // classifier moments skip the BatchNorm statistics: mlp.fc1.weight's m starts after lin.fc.weight and lin.fc.bias
+    expect(Array.from(o.tensors['probe-adam.m.mlp.fc1.weight'].data as Float32Array)).toEqual(Array.from(ck.tensors['probe-adam/0'].data.slice(27, 27 + 32)));
+    expect(o.tensors['probe-adam.m.mlp.bn.running_mean']).toBeUndefined();
+    expect(o.tensors['probe.mlp.bn.running_mean']).toBeDefined();
     expect(new TextDecoder().decode(files['README.md'])).toContain('python3 -m infomax_lab.train --config config.json --data PHOTOS --resume .');
 
     const b = readBundle(asFiles(files));

@@ -39,9 +39,11 @@ export interface Bundle {
 
 const encoderOpts = (c: Config) => ({ ndf: c.ndf, nRkhs: c.nRkhs, nDepth: c.nDepth, imageSize: c.imageSize });
 
+const isStat = (n: string) => /\.running_(mean|var)$/.test(n);
+
 /** Encoder weights that Adam updates, in the order of its flat moments (creation order, BN statistics left out). */
 export function trainableNames(c: Config): string[] {
-  return weightShapes(encoderOpts(c)).map(([n]) => n).filter((n) => !/\.running_(mean|var)$/.test(n));
+  return weightShapes(encoderOpts(c)).map(([n]) => n).filter((n) => !isStat(n));
 }
 
 /** The command that continues a bundle in PyTorch, run from the bundle's folder. */
@@ -96,9 +98,11 @@ export function bundleFromCheckpoint(meta: CheckpointMeta, tensors: Record<strin
   };
   const names = trainableNames(c);
   unflatten('adam', names, names.map((n) => weights[n].shape));
+  // the classifiers: every tensor (BatchNorm statistics too), Adam moments for the trainable ones in their order
   const probeNames = Object.keys(tensors).filter((k) => k.startsWith('probe/')).map((k) => k.slice(6));
   for (const n of probeNames) opt[`probe.${n}`] = { shape: tensors[`probe/${n}`].shape, data: Float32Array.from(tensors[`probe/${n}`].data) };
-  if (probeNames.length) unflatten('probe-adam', probeNames, probeNames.map((n) => tensors[`probe/${n}`].shape));
+  const probeTrainable = probeNames.filter((n) => !isStat(n));
+  if (probeTrainable.length) unflatten('probe-adam', probeTrainable, probeTrainable.map((n) => tensors[`probe/${n}`].shape));
   const state: BundleState = { step: meta.step, adamStep: meta.adamStep, probeAdamStep: meta.probeAdamStep, sampler: meta.sampler, augRng: meta.augRng, negRng: meta.negRng, time: meta.time };
   return files(c, weights, opt, state, source);
 }
@@ -188,8 +192,9 @@ export function bundleToCheckpoint(b: Bundle, config: Config, trainCount: number
   if (!o || !o.state.sampler || !o.state.augRng || !o.state.negRng) return null;
   if (o.state.sampler.count !== trainCount || o.state.sampler.batch !== config.batchSize) return null;
   const probeNames = Object.keys(o.tensors).filter((k) => k.startsWith('probe.')).map((k) => k.slice(6));
-  const fc = o.tensors['probe.fc.weight'];
-  if (!fc || fc.shape[1] !== nClasses) return null;
+  // every classifier's output layer must have this dataset's classes
+  const outputs = probeNames.filter((n) => /(^|\.)fc2?\.weight$/.test(n));
+  if (!outputs.length || outputs.some((n) => o.tensors[`probe.${n}`].shape[1] !== nClasses)) return null;
   const tensors: Record<string, NamedTensor> = {};
   for (const [n, t] of Object.entries(b.weights)) tensors[`encoder/${n}`] = t;
   const flat = (prefix: string, names: string[]) => {
@@ -203,7 +208,7 @@ export function bundleToCheckpoint(b: Bundle, config: Config, trainCount: number
   flat('adam', trainableNames(config));
   tensors['adam/2'] = { shape: [], data: Float32Array.of(o.state.adamStep) };
   for (const n of probeNames) tensors[`probe/${n}`] = o.tensors[`probe.${n}`];
-  flat('probe-adam', probeNames);
+  flat('probe-adam', probeNames.filter((n) => !isStat(n)));
   tensors['probe-adam/2'] = { shape: [], data: Float32Array.of(o.state.probeAdamStep) };
   const meta: CheckpointMeta = {
     version: 2, config, step: o.state.step, time: o.state.time ?? 0, adamStep: o.state.adamStep, probeAdamStep: o.state.probeAdamStep,
