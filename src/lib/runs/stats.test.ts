@@ -97,6 +97,10 @@ describe('verdict', () => {
     const sa = slowSummary([0.1, 0.11, 0.12]), sb = slowSummary([0.3, 0.31, 0.33]);
     expect(clear.spread).toBeCloseTo(Math.sqrt((2 * sa.sd ** 2 + 2 * sb.sd ** 2) / 4), 12);
     expect(clear.text).toMatch(/larger than the seed-to-seed spread/);
+    // the difference carries its sign, the spread (a size) is formatted by its own function
+    const worded = verdict([0.1, 0.11, 0.12], [0.3, 0.31, 0.33], 'x', (v) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`, (v) => v.toFixed(3));
+    expect(worded.text).toContain('(+0.20)');
+    expect(worded.text).toContain(`s.d. ${clear.spread.toFixed(3)}`);
     const unclear = verdict([0, 0.1, 0.2], [0.15, 0.45, 0.5]);
     expect(unclear.overlap).toBe(true);
     expect(unclear.kind).toBe('unclear');

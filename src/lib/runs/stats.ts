@@ -91,7 +91,14 @@ export interface Verdict {
  * "within" means |Δ| is at most one pooled s.d. or the ranges overlap so that one arm's mean lies inside
  * the other's range. Anything else is called unclear. One seed per arm measures no spread, so it cannot tell.
  */
-export function verdict(a: ArrayLike<number>, b: ArrayLike<number>, what = 'the difference', fmt: (v: number) => string = (v) => v.toPrecision(3)): Verdict {
+export function verdict(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  what = 'the difference',
+  fmt: (v: number) => string = (v) => v.toPrecision(3),
+  /** Formats the spread (a size, no sign); defaults to `fmt`. */
+  fmtSpread: (v: number) => string = fmt,
+): Verdict {
   const sa = summarize(a), sb = summarize(b);
   const diff = sb.mean - sa.mean;
   if (sa.n === 0 || sb.n === 0) return { kind: 'missing', diff: NaN, spread: NaN, ratio: NaN, overlap: true, text: `Nothing to compare for ${what}: a run has no value (it stopped before it was measured, or the data have no labels).` };
@@ -106,7 +113,7 @@ export function verdict(a: ArrayLike<number>, b: ArrayLike<number>, what = 'the 
   const overlap = sa.max >= sb.min && sb.max >= sa.min;
   const meanInside = (sa.mean >= sb.min && sa.mean <= sb.max) || (sb.mean >= sa.min && sb.mean <= sa.max);
   const seeds = `${sa.n} and ${sb.n} seeds`;
-  const spreadText = `seed-to-seed s.d. ${fmt(spread)}`;
+  const spreadText = `seed-to-seed s.d. ${fmtSpread(spread)}`;
   if (ratio > 2 && !overlap)
     return { kind: 'exceeds', diff, spread, ratio, overlap, text: `${cap(what)} (${fmt(diff)}) is larger than the seed-to-seed spread: ${ratio.toFixed(1)}× the ${spreadText}, and no seeds overlap (${seeds}).` };
   if (ratio <= 1 || meanInside)

@@ -7,7 +7,7 @@
 export interface PngChart {
   title: string;
   canvas: HTMLCanvasElement;
-  legend: { label: string; color: string; dashed: boolean }[];
+  legend: { label: string; color: string; dash: number[] | null }[];
 }
 export interface PngTable {
   title: string;
@@ -30,14 +30,13 @@ export function collectFigure(root: HTMLElement): Pick<PngFigure, 'charts' | 'ta
   const charts = [...root.querySelectorAll<HTMLElement>('[data-testid=compare-mi-chart], [data-testid=compare-acc-chart]')].flatMap((fig) => {
     const canvas = fig.querySelector('canvas');
     if (!canvas || canvas.width === 0) return [];
-    const legend = [...fig.querySelectorAll<HTMLElement>('.u-legend .u-series')]
-      .slice(1)
-      .filter((row) => row.style.display !== 'none')
-      .map((row) => {
-        const m = row.querySelector<HTMLElement>('.u-marker');
-        const cs = m ? getComputedStyle(m) : null;
-        return { label: row.querySelector('.u-label')?.textContent?.trim() ?? '', color: cs?.borderTopColor || '#888', dashed: !!cs && cs.borderTopStyle !== 'solid' };
-      });
+    // the chart's wrapper carries its legend as data (labels, colours, dash patterns)
+    let legend: PngChart['legend'] = [];
+    try {
+      legend = JSON.parse(fig.closest('[data-legend]')?.getAttribute('data-legend') ?? '[]');
+    } catch {
+      legend = [];
+    }
     return [{ title: fig.querySelector('figcaption')?.textContent?.trim() ?? '', canvas, legend }];
   });
   const tables = [...root.querySelectorAll<HTMLTableElement>('[data-testid=diff-table], [data-testid=scores-table]')].map((t) => ({
@@ -111,7 +110,7 @@ export async function comparisonPng(fig: PngFigure): Promise<Blob> {
       let lx = cx;
       for (const l of c.legend) {
         ctx.font = `17px ${FONT}`;
-        const w = ctx.measureText(l.label).width + 48;
+        const w = ctx.measureText(l.label).width + 56;
         if (lx + w > cx + colW) {
           lx = cx;
           cy += 26;
@@ -119,14 +118,14 @@ export async function comparisonPng(fig: PngFigure): Promise<Blob> {
         if (paint) {
           ctx.strokeStyle = l.color;
           ctx.lineWidth = 3;
-          ctx.setLineDash(l.dashed ? [7, 4] : []);
+          ctx.setLineDash(l.dash ?? []);
           ctx.beginPath();
           ctx.moveTo(lx, cy + 12);
-          ctx.lineTo(lx + 26, cy + 12);
+          ctx.lineTo(lx + 34, cy + 12);
           ctx.stroke();
           ctx.setLineDash([]);
         }
-        text(l.label, lx + 32, cy + 18, 17);
+        text(l.label, lx + 40, cy + 18, 17);
         lx += w;
       }
       rowH = Math.max(rowH, cy + 30 - y);
