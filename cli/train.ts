@@ -15,6 +15,7 @@ import { dirname } from 'node:path';
 import { validate } from '../src/lib/config';
 import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
 import { noLabelsReason, relabel } from '../src/lib/data/dataset';
+import { smallHeldOutWarning } from '../src/lib/train/scoreMargin';
 import { selectBackend } from '../src/lib/train/backend';
 import { TrainingRun, ceilings } from '../src/lib/train/loop';
 import { makeReference } from '../src/lib/train/reference';
@@ -78,6 +79,8 @@ async function main(): Promise<void> {
   const fitted = snapshot.labels ? await run.fittedLinear(snapshot.labels, snapshot.features) : NaN;
   console.log(`# held-out (${snapshot.n} images): kNN (k=20, cosine) ${pct(point.knn)}, random encoder ${pct(point.knnRandom)}`);
   console.log(`# held-out: linear classifier fitted on frozen features ${pct(fitted)}, random encoder ${pct(point.linearRandom)}; online probe ${pct(point.linear)}`);
+  const small = smallHeldOutWarning(snapshot.n);
+  if (small) console.log(`# warning: ${small}`);
   console.log(`# ${printed} lines, tensors alive: ${tf.memory().numTensors}`);
   if (args.extra.record) {
     const file = args.extra.record;
