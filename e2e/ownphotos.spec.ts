@@ -44,6 +44,38 @@ async function importAndTrain(page: Page, dir: string, name: string, classes: nu
   const map = page.getByTestId('embedding');
   await expect.poll(async () => Number(await map.getAttribute('data-points')), { timeout: 120_000 }).toBeGreaterThan(0);
   await expect(page.getByTestId('embed-no-labels')).toBeVisible();
+  // coloured by cluster, and the cluster of the photo under the mouse can be named
+  const scatter = map.locator('.scatter');
+  const tip = page.getByTestId('embed-tooltip');
+  /** Hover photo 0 where it is drawn now (t-SNE may still be moving it). */
+  const hoverFirst = async () => {
+    const xy = (await scatter.getAttribute('data-first-xy'))!.split(',').map(Number);
+    const box = (await scatter.locator('canvas').first().boundingBox())!;
+    await page.mouse.move(box.x + 1, box.y + 1);
+    await page.mouse.move(box.x + xy[0], box.y + xy[1]);
+    return (await tip.textContent({ timeout: 2000 }).catch(() => '')) ?? '';
+  };
+  await expect.poll(hoverFirst).toMatch(/cluster \d+/);
+  const c = Number((await hoverFirst()).match(/cluster (\d+)/)![1]);
+  const field = map.getByTestId('cluster-name').nth(c - 1);
+  await field.fill('sunsets');
+  await field.dispatchEvent('change');
+  await expect.poll(hoverFirst).toContain('sunsets');
+
+  // click a photo: more like this, among all imported photos
+  await page.mouse.down();
+  await page.mouse.up();
+  const more = page.getByTestId('more-like-this');
+  await expect(more).toHaveAttribute('data-count', '12');
+  await expect(more).toContainText(`Closest of all ${count} imported photos`);
+
+  // the same map from a random encoder and from raw pixels, at the press of a key
+  for (const [key, source] of [['2', 'random'], ['3', 'pixels'], ['1', 'trained']] as const) {
+    await scatter.focus();
+    await page.keyboard.press(key);
+    await expect(map).toHaveAttribute('data-source', source);
+    await expect.poll(async () => Number(await map.getAttribute('data-points')), { timeout: 60_000 }).toBeGreaterThan(0);
+  }
 }
 
 test('a flat folder and a one-class folder import, train and show their photos on the map', async ({ page }) => {

@@ -51,4 +51,9 @@ export type FromEmbed =
     }
   /** Nearest neighbours in feature space (cosine), best first, and the kNN score computed from them. */
   | { type: 'neighbors'; step: number; k: number; neighbors: Int32Array /* (n, k) */; similarity: Float32Array /* (n, k) */; knn: number }
+  /**
+   * Without labels: clusters of the features (k-means, k-means++ seeding from the layout seed, on unit
+   * rows), warm-started from the previous snapshot's clusters so their numbers (and names) stay put.
+   */
+  | { type: 'clusters'; step: number; k: number; assign: Int32Array /* (n) */; algorithm: string }
   | { type: 'error'; message: string };

@@ -70,4 +70,24 @@ describe('EmbedSession', () => {
     expect(() => h.s.setParams({ ...DEFAULT_LAYOUT, perplexity: -1 })).toThrow(/perplexity/);
     expect(() => h.s.setData({ ...snap(1), features: new Float32Array(3) })).toThrow(/feature values/);
   });
+
+  it('without labels: clusters by k-means that find the true groups, and keep their numbers as features move', () => {
+    const h = harness();
+    h.s.setParams({ ...DEFAULT_LAYOUT, iterations: 50, perplexity: 15 });
+    h.s.setData({ ...snap(1), labels: null });
+    type Clusters = Extract<FromEmbed, { type: 'clusters' }>;
+    const first = h.out.find((m): m is Clusters => m.type === 'clusters')!;
+    expect(first.algorithm).toMatch(/k-means.*k-means\+\+/);
+    expect(first.assign.length).toBe(n);
+    // k = defaultK(160) = 9 clusters for 4 true groups: every found cluster lies inside one true group
+    for (let j = 0; j < first.k; j++) expect(new Set(Array.from(labels).filter((_, i) => first.assign[i] === j)).size).toBeLessThanOrEqual(1);
+    h.s.setData({ ...snap(2, data.map((v, t) => v + 0.01 * Math.cos(t))), labels: null });
+    const second = h.out.filter((m): m is Clusters => m.type === 'clusters').at(-1)!;
+    expect(second.step).toBe(2);
+    expect(Array.from(second.assign)).toEqual(Array.from(first.assign));
+    // with labels there is nothing to cluster
+    const g = harness();
+    g.s.setData(snap(3));
+    expect(g.out.some((m) => m.type === 'clusters')).toBe(false);
+  });
 });

@@ -8,6 +8,7 @@ import { UMAP } from 'umap-js';
 import { Rng } from '../rng';
 import { kNearest, knnAccuracyFrom, normalizeRows, type Neighbors } from './knn';
 import { pca } from './pca';
+import { centroidsOf, defaultK, kmeans } from './kmeans';
 import { initTsne, tsneCoords, tsneKL, tsneStep, type TsneState } from './tsne';
 import { DEFAULT_LAYOUT, type EmbedSnapshot, type FromEmbed, type LayoutParams } from './protocol';
 
@@ -37,6 +38,8 @@ export class EmbedSession {
   #tsne: TsneState | null = null;
   /** Last t-SNE layout by held-out index, to continue from. */
   #prev: { indices: Int32Array; Y: Float64Array; outDim: number } | null = null;
+  /** Last clusters (unlabeled data), to warm-start the next ones so cluster numbers persist. */
+  #clusters: { indices: Int32Array; assign: Int32Array; k: number } | null = null;
 
   constructor(post: Post) {
     this.#post = post;
@@ -52,7 +55,7 @@ export class EmbedSession {
   }
 
   clear(): void {
-    this.#snap = this.#unit = this.#nb = this.#active = this.#tsne = this.#prev = null;
+    this.#snap = this.#unit = this.#nb = this.#active = this.#tsne = this.#prev = this.#clusters = null;
   }
 
   setData(snap: EmbedSnapshot): void {
@@ -66,7 +69,23 @@ export class EmbedSession {
     const k = Math.min(snap.n - 1, Math.max(KNN_K, Math.floor(3 * Math.min(this.#params.perplexity, (snap.n - 1) / 3))));
     this.#nb = kNearest(this.#unit, snap.n, snap.dim, k, 'euclidean');
     this.#postNeighbors();
+    if (!snap.labels) this.#postClusters();
     this.#start();
+  }
+
+  #postClusters(): void {
+    const snap = this.#snap!, unit = this.#unit!, n = snap.n, dim = snap.dim;
+    const prev = this.#clusters;
+    let init: Float64Array | undefined;
+    let k = defaultK(n);
+    if (prev && prev.indices.length === n && prev.indices.every((v, i) => v === snap.indices[i])) {
+      k = prev.k;
+      init = centroidsOf(unit, n, dim, prev.assign, k) ?? undefined;
+    }
+    const r = kmeans(unit, n, dim, k, { seed: this.#params.seed, init });
+    this.#clusters = { indices: snap.indices, assign: r.assign, k: r.k };
+    const assign = r.assign.slice();
+    this.#post({ type: 'clusters', step: snap.step, k: r.k, assign, algorithm: `k-means (k = ${r.k}, k-means++ seeding, cosine)` }, [assign.buffer]);
   }
 
   setParams(p: LayoutParams): void {

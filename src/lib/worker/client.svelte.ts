@@ -3,6 +3,7 @@
  * state as runes. Curves are kept as columns (plain arrays) with a version counter, so a long run does
  * not copy its history on every update; charts redraw when `version` changes.
  */
+import type { FeatureSource, SimilarResult } from '../train/similar';
 import { DEFAULTS, decodeHash, encodeHash, type Config } from '../config';
 import { deleteCheckpoint, getSetting, newId, setSetting } from '../data/store';
 import { SIZE_KEYS, autoFromHash, type Choice } from '../train/calibrate';
@@ -81,6 +82,9 @@ export class TrainerClient {
   get preview(): PreviewPairs | null {
     return this.previews.train ?? null;
   }
+  /** The latest "more like this" answer, and the probe set's random-encoder features (both asked for). */
+  similar = $state.raw<SimilarResult | null>(null);
+  randomFeatures = $state.raw<{ indices: Int32Array; dim: number; features: Float32Array } | null>(null);
   /** Bumped whenever `metrics` or `evals` grow. */
   version = $state(0);
   metrics = new Columns<MetricKey>(METRIC_KEYS);
@@ -217,6 +221,8 @@ export class TrainerClient {
     this.metrics = new Columns<MetricKey>(METRIC_KEYS);
     this.evals = new Columns(EVAL_KEYS);
     this.snapshot = null;
+    this.similar = null;
+    this.randomFeatures = null;
     this.lastEval = null;
     this.stepsPerSec = 0;
     this.pendingStart = false;
@@ -292,6 +298,21 @@ export class TrainerClient {
   importModel(weights: Record<string, { shape: number[]; data: Float32Array }>): void {
     this.#ask({ type: 'import-model', weights }).then(
       ({ step }) => this.#notice(`Encoder weights imported at step ${step}; the embedding and scores are being recomputed.`),
+      (e) => this.#report(e, false),
+    );
+  }
+
+  /** "More like this": the `count` photos nearest to held-out photo `index` under `source`. */
+  findSimilar(source: FeatureSource, index: number, count = 12): void {
+    this.#ask({ type: 'similar', source, index, count }, SLOW_REPLY_MS).then(
+      (r) => (this.similar = r),
+      (e) => this.#report(e, false),
+    );
+  }
+  requestRandomFeatures(): void {
+    if (this.randomFeatures) return;
+    this.#ask({ type: 'random-features' }, SLOW_REPLY_MS).then(
+      (r) => (this.randomFeatures = r),
       (e) => this.#report(e, false),
     );
   }

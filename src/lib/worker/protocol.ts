@@ -8,6 +8,7 @@
 import type { Config } from '../config';
 import type { AutoChoice, NamedTensor, TrainEvent } from '../train/types';
 import type { Reply } from './requests';
+import type { FeatureSource, SimilarResult } from '../train/similar';
 
 export type { AutoChoice, BackendInfo, DatasetInfo, Progress, EmbeddingSnapshot, EvalPoint, MemoryInfo, MetricPoint, RunState } from '../train/types';
 export { EVAL_KEYS, METRIC_KEYS } from '../train/types';
@@ -33,6 +34,10 @@ export type Request =
    * `augB` adds pairs of the same images under a second setting (a comparison's B). `key` is echoed back.
    */
   | { type: 'preview'; count: number; aug?: Partial<Config>; augB?: Partial<Config>; key?: string }
+  /** "More like this": the photos nearest to held-out photo `index` among all imported ones. */
+  | { type: 'similar'; source: FeatureSource; index: number; count: number }
+  /** The probe set's features under a random encoder of the same shape (the map's "random" key). */
+  | { type: 'random-features' }
   | { type: 'dispose' };
 
 export type ToWorker = Request & { runId: number; reqId: number };
@@ -51,6 +56,8 @@ export interface ReplyValues {
   'import-model': { step: number };
   debug: void;
   preview: void;
+  similar: SimilarResult;
+  'random-features': { indices: Int32Array; dim: number; features: Float32Array };
   dispose: void;
 }
 

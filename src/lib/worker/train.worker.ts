@@ -5,6 +5,8 @@
  * numbers and transferred arrays. Every request gets one reply with its id: the value, or the error.
  */
 import { getSetting, loadCheckpoint, loadDataset, saveCheckpoint, setSetting } from '../data/store';
+import { PhotoSearch } from '../train/similar';
+import type { TrainingRun } from '../train/loop';
 import { TrainSession } from '../train/session';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -18,6 +20,15 @@ const session = new TrainSession({
   // Device measurements, per device and app version (train/measure.ts).
   calibrations: { get: (k: string) => getSetting<unknown>(k), set: (k: string, v: unknown) => setSetting(k, v) },
 });
+/** "More like this" over the current run's dataset (features cached per step); made on first use. */
+let search: { run: TrainingRun; s: PhotoSearch } | null = null;
+function photoSearch(): { run: TrainingRun; s: PhotoSearch } {
+  const r = session.run;
+  if (!r) throw new Error('No run is loaded yet.');
+  if (search?.run !== r) search = { run: r, s: new PhotoSearch(r) };
+  return search;
+}
+
 const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Reply to `m` with what `work` returns (its array buffers transferred) or with its error. */
@@ -58,7 +69,14 @@ function handle(m: ToWorker): unknown {
       return session.importModel(m.runId, m.weights);
     case 'debug':
       return session.debug(m.action);
+    case 'similar':
+      return photoSearch().s.similar(m.source, m.index, m.count);
+    case 'random-features': {
+      const { run, s } = photoSearch();
+      return s.randomProbeFeatures().then((features) => ({ indices: run.probeSet.slice(), dim: run.cfg.nRkhs, features }));
+    }
     case 'dispose':
+      search = null;
       return session.dispose();
   }
 }
