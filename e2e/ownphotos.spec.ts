@@ -79,6 +79,7 @@ async function importAndTrain(page: Page, dir: string, name: string, classes: nu
 }
 
 test('a flat folder and a one-class folder import, train and show their photos on the map', async ({ page }) => {
+  test.setTimeout(480_000); // two imports, two short trainings and six maps on a software backend
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/#preset=tiny&backend=cpu&embedEvery=2');

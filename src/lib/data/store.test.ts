@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CHUNK_IMAGES, DatasetWriter, StorageError, deleteCheckpoint, deleteDataset, deleteRun, getSetting, lastDataset, listDatasets, listRuns,
   loadCheckpoint, loadDataset, loadRun, loadThumbnails, readChunk, renameDataset, renameRun, saveCheckpoint, saveRun, setSetting,
-  sweepOrphans, useDatabase,
+  sweepOrphans, useDatabase, LIVE_MS, IMPORT_LOCK_PREFIX,
 } from './store';
 
 let dbName = '';
@@ -94,7 +94,10 @@ describe('datasets', () => {
     await writeDataset('crashed', CHUNK_IMAGES, 0); // never finished: a chunk without a manifest
     await writeDataset('busy', CHUNK_IMAGES, 0);
     await (await writeDataset('ok', 3, 1)).finish([]);
-    expect(await sweepOrphans(['busy'])).toBe(1);
+    // no Web Locks in Node: both unfinished imports wrote a chunk just now, so their liveness marks spare them
+    expect(await sweepOrphans([])).toBe(0);
+    // minutes later, only the one named active survives (2 keys: its chunk and its liveness mark)
+    expect(await sweepOrphans(['busy'], Date.now() + LIVE_MS + 1)).toBe(2);
     const left = await allKeys();
     expect(left.some((k) => k.includes(':crashed:'))).toBe(false);
     expect(left.some((k) => k.includes(':busy:'))).toBe(true);
@@ -179,5 +182,55 @@ describe('lastDataset', () => {
     expect(await lastDataset()).toEqual({ id: 'keep', name: 'set keep' });
     await deleteDataset('keep');
     expect(await lastDataset()).toBeNull();
+  });
+});
+
+describe('two tabs', () => {
+  /** A minimal LockManager: what navigator.locks does within one origin (exclusive locks by name). */
+  function fakeLocks() {
+    const held = new Map<string, Promise<void>>();
+    return {
+      held,
+      async request(name: string, cb: () => Promise<void>) {
+        while (held.has(name)) await held.get(name);
+        const p = cb();
+        held.set(name, p);
+        try {
+          await p;
+        } finally {
+          held.delete(name);
+        }
+      },
+      async query() {
+        return { held: [...held.keys()].map((name) => ({ name })), pending: [] };
+      },
+    };
+  }
+
+  it('a sweep from another tab never deletes an import that holds its lock, and cleans it once the lock is gone', async () => {
+    const locks = fakeLocks();
+    const g = globalThis as { navigator?: unknown };
+    const had = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    Object.defineProperty(globalThis, 'navigator', { value: { locks }, configurable: true, writable: true });
+    try {
+      const w = await writeDataset('tab-a', CHUNK_IMAGES, 0); // one chunk written, still importing
+      expect(locks.held.has(`${IMPORT_LOCK_PREFIX}tab-a`)).toBe(true);
+      // "tab B" opens the Data view much later: the liveness mark is stale, but the lock is held
+      expect(await sweepOrphans([], Date.now() + 10 * LIVE_MS)).toBe(0);
+      for (let i = 0; i < 5; i++) await w.add('test', img(i, 8), 0);
+      const m = await w.finish([]);
+      expect(m.train).toBe(CHUNK_IMAGES);
+      expect(locks.held.size).toBe(0); // released on finish
+      expect((await allKeys()).some((k) => k.endsWith(':live'))).toBe(false);
+      // a crashed import: its tab is gone, so is its lock; the next sweep reclaims it even with a fresh mark
+      const crashed = await writeDataset('tab-c', CHUNK_IMAGES, 0);
+      locks.held.delete(`${IMPORT_LOCK_PREFIX}tab-c`);
+      expect(await sweepOrphans([])).toBe(2);
+      void crashed;
+      expect((await listDatasets()).map((d) => d.id)).toEqual(['tab-a']);
+    } finally {
+      if (had) Object.defineProperty(globalThis, 'navigator', had);
+      else delete g.navigator;
+    }
   });
 });

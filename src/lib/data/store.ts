@@ -3,6 +3,7 @@
  *   ds:<id>:m            dataset manifest, written LAST: a dataset without one is an unfinished import
  *   ds:<id>:c:<split>:<k> chunk k of a split: { pixels: Uint8Array, labels: Int32Array | null }
  *   ds:<id>:t            thumbnails (a few images at the dataset size)
+ *   ds:<id>:live         time of the last chunk written by an import in progress (liveness mark)
  *   run:<id>:m / run:<id>:x:<k> / run:<id>:e   run meta (last), metric chunks, embedding
  *   ck:<runId>:p -> ck:<runId>:b:<nonce>        checkpoint pointer and blob (swapped atomically)
  *   set:<name>           small app settings
@@ -105,6 +106,40 @@ export function newId(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${rand}`.slice(0, 64);
 }
 
+// ---------------------------------------------------------------- two tabs
+
+/**
+ * An import in progress holds the Web Lock `infomax-import:<id>` (navigator.locks, shared by every tab and
+ * worker of the origin and released by the browser when a tab closes or crashes) for as long as it writes.
+ * Where Web Locks are missing, a liveness mark (`ds:<id>:live`, the time of the last chunk) stands in: an
+ * unfinished import whose mark is younger than LIVE_MS is left alone.
+ */
+export const IMPORT_LOCK_PREFIX = 'infomax-import:';
+export const LIVE_MS = 2 * 60_000;
+
+interface LockLike {
+  request(name: string, cb: () => Promise<void>): Promise<void>;
+  query(): Promise<{ held?: { name?: string }[]; pending?: { name?: string }[] }>;
+}
+function lockManager(): LockLike | null {
+  return ((globalThis as { navigator?: { locks?: LockLike } }).navigator?.locks as LockLike | undefined) ?? null;
+}
+
+/** Hold the import lock for `id` until release(); `ready` settles once it is held (at once without Web Locks). */
+function holdImportLock(id: string): { ready: Promise<void>; release: () => void } {
+  const lm = lockManager();
+  if (!lm) return { ready: Promise.resolve(), release: () => {} };
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  let ready = () => {};
+  const readyP = new Promise<void>((r) => (ready = r));
+  lm.request(IMPORT_LOCK_PREFIX + id, () => {
+    ready();
+    return held;
+  }).catch(() => ready()); // no lock (an old browser, a sandbox): the liveness mark still protects
+  return { ready: readyP, release };
+}
+
 // ---------------------------------------------------------------- datasets
 
 const chunkKey = (id: string, split: Split, k: number) => `ds:${id}:c:${split}:${k}`;
@@ -130,6 +165,7 @@ export class DatasetWriter {
   #bytes = 0;
   #labeled: boolean;
   #closed = false;
+  readonly #lock: { ready: Promise<void>; release: () => void };
 
   constructor(header: DatasetHeader, readonly thumbLimit = 8) {
     checkId(header.id, 'dataset id');
@@ -140,6 +176,7 @@ export class DatasetWriter {
     this.#counts = header.classNames.map(() => 0);
     const mk = () => ({ pixels: new Uint8Array(CHUNK_IMAGES * this.#per), labels: new Int32Array(CHUNK_IMAGES), n: 0, chunks: 0, total: 0 });
     this.#buf = { train: mk(), test: mk() };
+    this.#lock = holdImportLock(header.id);
   }
 
   get count(): number {
@@ -187,7 +224,10 @@ export class DatasetWriter {
     const chunk: StoredChunk = { pixels: b.pixels.slice(0, b.n * this.#per), labels: this.#labeled ? b.labels.slice(0, b.n) : null };
     const k = b.chunks;
     try {
-      await guard(`dataset "${this.#h.name}"`, () => set(chunkKey(this.#h.id, split, k), chunk, kv()));
+      await this.#lock.ready; // nothing is written unless another tab can see that this import is alive
+      await guard(`dataset "${this.#h.name}"`, () =>
+        setMany([[chunkKey(this.#h.id, split, k), chunk], [`ds:${this.#h.id}:live`, Date.now()]], kv()),
+      );
     } catch (e) {
       await this.abort();
       throw e;
@@ -221,16 +261,23 @@ export class DatasetWriter {
         await set(`ds:${m.id}:t`, thumbs, kv());
         await set(`ds:${m.id}:m`, m, kv());
       });
+      await del(`ds:${m.id}:live`, kv());
     } catch (e) {
       await removeDatasetKeys(m.id);
       throw e;
+    } finally {
+      this.#lock.release();
     }
     return m;
   }
 
   async abort(): Promise<void> {
     this.#closed = true;
-    await removeDatasetKeys(this.#h.id);
+    try {
+      await removeDatasetKeys(this.#h.id);
+    } finally {
+      this.#lock.release();
+    }
   }
 }
 
@@ -298,11 +345,27 @@ export async function deleteDataset(id: string): Promise<void> {
   await removeDatasetKeys(id);
 }
 
-/** Remove chunks of imports that never finished (tab closed mid-import). `active` ids are left alone. */
-export async function sweepOrphans(active: Iterable<string> = []): Promise<number> {
+/**
+ * Remove chunks of imports that never finished (tab closed mid-import). Left alone: `active` ids, imports
+ * whose lock is held by any tab or worker (Web Locks), and, where Web Locks are missing, imports whose
+ * liveness mark is younger than LIVE_MS at `now`.
+ */
+export async function sweepOrphans(active: Iterable<string> = [], now = Date.now()): Promise<number> {
   const keep = new Set(active);
   const all = await keysWithPrefix('ds:');
   const complete = new Set(all.filter((k) => k.endsWith(':m')).map((k) => k.split(':')[1]));
+  const unfinished = [...new Set(all.map((k) => k.split(':')[1]))].filter((id) => !complete.has(id) && !keep.has(id));
+  const lm = lockManager();
+  if (lm) {
+    const q = await lm.query();
+    for (const l of [...(q.held ?? []), ...(q.pending ?? [])]) if (l.name?.startsWith(IMPORT_LOCK_PREFIX)) keep.add(l.name.slice(IMPORT_LOCK_PREFIX.length));
+  } else {
+    const marks = await getMany<number>(unfinished.map((id) => `ds:${id}:live`), kv());
+    unfinished.forEach((id, i) => {
+      const at = marks[i];
+      if (typeof at === 'number' && now - at < LIVE_MS) keep.add(id);
+    });
+  }
   const orphans = all.filter((k) => {
     const id = k.split(':')[1];
     return !complete.has(id) && !keep.has(id);
