@@ -3,13 +3,15 @@ import { expect, test, type Page } from '@playwright/test';
 import { serveAt, waitForOffline } from './serve';
 
 // Tiny preset on the CPU backend: the fastest to train one step in headless Chromium.
-const RUN = '#preset=tiny&backend=cpu&embedEvery=1000';
+const RUN = '#preset=tiny&backend=cpu&embedEvery=1000&trainCount=64&testCount=32&probeSize=16';
 const DIST = resolve(process.env.E2E_DIST || 'dist');
+// Two first steps per test (online, then after an offline reload); each can take minutes on a busy CPU.
+test.describe.configure({ timeout: 600_000 });
 
 async function stepOnce(page: Page): Promise<void> {
-  await expect(page.getByTestId('step-once')).toBeEnabled({ timeout: 60_000 });
+  await expect(page.getByTestId('step-once')).toBeEnabled({ timeout: 180_000 });
   await page.getByTestId('step-once').click();
-  await expect(page.getByTestId('step')).toHaveText('1', { timeout: 60_000 });
+  await expect(page.getByTestId('step')).toHaveText('1', { timeout: 180_000 });
 }
 
 test('after one visit the app loads and trains with the network off', async ({ page, context }) => {

@@ -9,7 +9,7 @@ import { serveAt, waitForOffline } from './serve';
 // An open tab meets a new release: version 1 is built and opened, version 2 is built into the same folder
 // (so version 1's hashed files are gone from the server), and the tab must keep working on version 1,
 // be offered version 2, checkpoint its run before reloading into it, and work offline afterwards.
-const RUN = '#preset=tiny&backend=cpu&embedEvery=1000';
+const RUN = '#preset=tiny&backend=cpu&embedEvery=1000&trainCount=64&testCount=32&probeSize=16';
 const run = promisify(execFile);
 
 /** A production build of this checkout into `outDir`, stamped with `version`. */
