@@ -15,10 +15,19 @@ if (existsSync(unit)) {
   failed += 1;
 }
 if (existsSync(e2e)) {
-  const s = JSON.parse(readFileSync(e2e, 'utf8')).stats ?? {};
-  passed += (s.expected ?? 0) + (s.flaky ?? 0);
-  failed += s.unexpected ?? 0;
+  const report = JSON.parse(readFileSync(e2e, 'utf8'));
+  const s = report.stats ?? {};
+  // A test that passed only on a retry is flaky: it failed at least once, so it counts as failed.
+  passed += s.expected ?? 0;
+  failed += (s.unexpected ?? 0) + (s.flaky ?? 0);
   skipped += s.skipped ?? 0;
+  const flaky = [];
+  const walk = (suite, path) => {
+    for (const spec of suite.specs ?? []) for (const t of spec.tests ?? []) if (t.status === 'flaky') flaky.push(`${[...path, spec.title].join(' › ')}`);
+    for (const child of suite.suites ?? []) walk(child, [...path, child.title]);
+  };
+  for (const suite of report.suites ?? []) walk(suite, [suite.title]);
+  for (const f of flaky) console.log(`flaky (passed only on retry, counted as failed): ${f}`);
 } else {
   console.log('(no e2e report: the e2e run did not happen, e.g. no browser was found)');
   failed += 1;

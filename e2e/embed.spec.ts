@@ -1,14 +1,14 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
-// Skeleton of the embedding checks (issue 4). The lead finishes `openEmbeddingView` once EmbeddingView is
-// wired into App.svelte; every other selector below comes from src/ui/embed and src/ui/train.
+// The embedding view against a real training run: layout of the probe set, thumbnails on hover, pinned
+// neighbours, the Projector exports, 3-D and PCA. That a new encoding continues from the previous layout is
+// checked in src/lib/embed/session.test.ts; here, that the view follows the newest encoding.
 
 /** The tiny preset's probe set (config PRESETS.tiny.probeSize). */
 const PROBE = 200;
 
 async function openEmbeddingView(page: Page): Promise<void> {
-  // App.svelte's nav button for the 'embed' view (adjust if the wiring differs).
   await page.getByTestId('nav-embed').click();
   await page.getByTestId('embedding').scrollIntoViewIfNeeded();
 }
@@ -23,16 +23,20 @@ test.describe('embedding view', () => {
   test('trains a few steps, lays out the probe set, shows thumbnails and exports Projector files', async ({ page }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    // embedEvery=2: a fresh encoding arrives every other step, so continuation from the last layout is exercised.
+    // embedEvery=2: a fresh encoding arrives every other step while training.
     await page.goto('/#preset=tiny&embedEvery=2');
     await expect(page.getByTestId('train-toggle')).toBeEnabled({ timeout: 120_000 });
     await page.getByTestId('train-toggle').click();
     await expect.poll(async () => Number(await page.getByTestId('step').textContent()), { timeout: 120_000 }).toBeGreaterThanOrEqual(4);
     await page.getByTestId('train-toggle').click();
+    await expect(page.getByTestId('run-state')).toHaveText(/paused/);
+    const paused = Number(await page.getByTestId('step').textContent());
 
     await openEmbeddingView(page);
     const view = page.getByTestId('embedding');
     await expect(view).toHaveAttribute('data-points', String(PROBE), { timeout: 60_000 });
+    // The view shows the newest encoding (the last even step), not the first one it laid out.
+    await expect(view.locator('header p')).toContainText(`at step ${paused - (paused % 2)},`, { timeout: 60_000 });
     await expect(page.getByTestId('embed-knn')).toHaveText(/\d+\.\d%/);
 
     // Hover the first point (the scatter publishes where it drew it, in canvas CSS pixels).

@@ -1,8 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
+import { withTestHooks } from './hooks';
 
 // Small splits: the first evaluation (and its random-encoder baseline) stays quick on a busy CPU.
 const URL = '/#preset=tiny&backend=cpu&embedEvery=1000&trainCount=64&testCount=32&probeSize=16';
 const stepOf = async (page: Page) => Number(await page.getByTestId('step').textContent());
+test.beforeEach(({ page }) => withTestHooks(page));
+
 const chartPoints = async (page: Page) => Number(await page.getByTestId('mi-chart').getAttribute('data-points'));
 
 test('a reloaded tab resumes the run: the step count and the curve continue', async ({ page }) => {

@@ -119,3 +119,12 @@ test('hostile file and class names are shown as text, never as markup', async ({
   expect(await page.locator('img[src="x"], svg[onload]').count()).toBe(0);
   expect(dialogs).toEqual([]);
 });
+
+test('the debug hooks exist only when a test asks for them', async ({ page }) => {
+  await page.goto('/#preset=tiny&backend=cpu');
+  await expect(page.getByTestId('step')).toHaveText('0');
+  expect(await page.evaluate(() => 'debug' in ((window as unknown as { __infomax?: object }).__infomax ?? {}))).toBe(false);
+  await page.goto('/?test-hooks#preset=tiny&backend=cpu');
+  await expect(page.getByTestId('step')).toHaveText('0');
+  await expect.poll(() => page.evaluate(() => typeof (window as unknown as { __infomax?: { debug?: unknown } }).__infomax?.debug)).toBe('function');
+});

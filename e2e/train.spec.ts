@@ -1,4 +1,6 @@
 import { expect, test, chromium } from '@playwright/test';
+import { DEFAULTS } from '../src/lib/config';
+import { withTestHooks } from './hooks';
 
 test.describe('training page', () => {
   test('loads on WebGPU, trains the tiny preset, and the MI curves get points', async ({ page }) => {
@@ -6,6 +8,7 @@ test.describe('training page', () => {
     test.setTimeout(360_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    await withTestHooks(page);
     // backend=webgpu: the automatic choice measures the device and, here, rightly prefers the CPU.
     await page.goto('/#preset=tiny&backend=webgpu&embedEvery=1000&probeSize=16&trainCount=64&testCount=32');
     await expect(page.getByTestId('backend')).toHaveText(/webgpu/i);
@@ -55,7 +58,11 @@ test.describe('training page', () => {
   });
 
   test('a bad URL hash is reported on the page and the defaults are used', async ({ page }) => {
-    await page.goto('/#ndf=banana');
+    // One bad value spoils the whole link: the valid batchSize=8 is not applied either.
+    await page.goto('/#ndf=banana&batchSize=8');
     await expect(page.getByTestId('config-error')).toContainText('ndf');
+    await expect(page.getByTestId('set-ndf')).toHaveValue(String(DEFAULTS.ndf));
+    await expect(page.getByTestId('set-batchSize')).toHaveValue(String(DEFAULTS.batchSize));
+    expect(DEFAULTS.batchSize).not.toBe(8);
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { withTestHooks } from './hooks';
 import { expect, test, type Page } from '@playwright/test';
 import { serveAt, waitForOffline } from './serve';
 
@@ -67,6 +68,7 @@ test('an open tab keeps working through a new release, is offered it, and runs i
   const dir = mkdtempSync(join(tmpdir(), 'infomax-update-'));
   const { server, url } = await serveAt(dir, '/lab/');
   const context = await browser.newContext();
+  await withTestHooks(context);
   try {
     await build(dir, 'e2e-1');
     const v1Workers = workerChunks(dir);

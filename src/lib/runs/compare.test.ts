@@ -109,4 +109,17 @@ describe('final scores and CSV', () => {
     expect(parse(lines[1])[header.indexOf('knn')]).toBe(''); // no evaluation at step 1
     expect(parse(lines[9])[0]).toBe('run-2');
   });
+
+  it('CSV run names cannot run as spreadsheet formulas (=, +, -, @, tab, CR first)', () => {
+    for (const name of ['=HYPERLINK("http://x","y")', '+1+1', '-2+3', '@SUM(A1)', '\t=1', '\r=1']) {
+      const run = { ...fakeRun(1, 1), name };
+      const line = metricsCsv([run]).split('\n')[1];
+      // The name is the second field; unquoted or quoted, its text starts with the defusing apostrophe.
+      const field = line.slice(line.indexOf(',') + 1);
+      const text = field.startsWith('"') ? field.slice(1) : field;
+      expect(text.startsWith("'" + name[0])).toBe(true);
+    }
+    // An ordinary name is left alone.
+    expect(metricsCsv([{ ...fakeRun(1, 1), name: 'baseline' }]).split('\n')[1]).toMatch(/^run-1,baseline,1,/);
+  });
 });

@@ -6,6 +6,7 @@
 import { CONFIG_KEYS, DEFAULTS, validate, type Config, type Method } from '../config';
 import { AUG_KEYS, augPreset, type AugPresetName } from './augPresets';
 import { EVAL_KEYS, METRIC_KEYS, type RunData } from './serialize';
+import { cell } from './csv';
 
 /** Arms (settings that differ) on one comparison; each arm may hold several seeds. */
 export const MAX_COMPARE = 4;
@@ -136,11 +137,6 @@ export function sameConfig(a: Config, b: Config): boolean {
 }
 
 // ------------------------------------------------------------------ CSV
-
-const cell = (v: string | number) => {
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-};
 
 /**
  * One row per (run, step): the logged metrics and, at evaluation steps, the held-out scores; a blank

@@ -17,9 +17,12 @@ export function unitOf(key: string): string {
   return '';
 }
 
-const cell = (v: string | number) => {
+/**
+ * One CSV cell: numbers as they are (blank when not finite); text quoted around separators, and defused
+ * when a spreadsheet would run it as a formula (=, +, -, @, tab or CR first: OWASP's CSV injection advice).
+ */
+export const cell = (v: string | number) => {
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : '';
-  // quote separators, and defuse cells a spreadsheet would run as a formula
   const t = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
   return /[",\n\r]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 };

@@ -1,7 +1,7 @@
 /**
- * Page side of the training worker: owns the Worker, sends typed commands, and keeps the app's training
- * state as runes. Curves are kept as columns (plain arrays) with a version counter, so a long run does
- * not copy its history on every update; charts redraw when `version` changes.
+ * Page side of the training worker: owns the Worker, sends typed requests (each answered, see
+ * requests.ts), and keeps the app's training state as runes. Curves are immutable columns in `$state.raw`
+ * fields, replaced on every update, so `$derived` chart data follows them without a version counter.
  */
 import type { FeatureSource, SimilarResult } from '../train/similar';
 import { DEFAULTS, decodeHash, encodeHash, type Config } from '../config';
@@ -26,15 +26,23 @@ const RESUME_SETTING = 'resume';
 
 export type MetricKey = Exclude<keyof MetricPoint, 'step'>;
 
+/**
+ * A curve as columns: one step array and one array per key. Immutable: `concat` returns new columns, so a
+ * `$state.raw` field holding them changes reference on every update and `$derived` readers recompute.
+ * (Copying is O(n) per update, the same order as redrawing the chart of n points.)
+ */
 export class Columns<K extends string> {
-  step: number[] = [];
-  cols: Record<K, number[]>;
-  constructor(readonly keys: readonly K[]) {
-    this.cols = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  readonly step: number[];
+  readonly cols: Record<K, number[]>;
+  readonly keys: readonly K[];
+  constructor(keys: readonly K[], step: number[] = [], cols?: Record<K, number[]>) {
+    this.keys = keys;
+    this.step = step;
+    this.cols = cols ?? (Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>);
   }
-  push(p: { step: number } & Record<K, number>): void {
-    this.step.push(p.step);
-    for (const k of this.keys) this.cols[k].push(p[k]);
+  concat(points: readonly ({ step: number } & Record<K, number>)[]): Columns<K> {
+    const cols = Object.fromEntries(this.keys.map((k) => [k, [...this.cols[k], ...points.map((p) => p[k])]])) as Record<K, number[]>;
+    return new Columns(this.keys, [...this.step, ...points.map((p) => p.step)], cols);
   }
   get length(): number {
     return this.step.length;
@@ -85,10 +93,9 @@ export class TrainerClient {
   /** The latest "more like this" answer, and the probe set's random-encoder features (both asked for). */
   similar = $state.raw<SimilarResult | null>(null);
   randomFeatures = $state.raw<{ indices: Int32Array; dim: number; features: Float32Array } | null>(null);
-  /** Bumped whenever `metrics` or `evals` grow. */
-  version = $state(0);
-  metrics = new Columns<MetricKey>(METRIC_KEYS);
-  evals = new Columns(EVAL_KEYS);
+  /** The run's curves, replaced (not mutated) on every update. */
+  metrics = $state.raw(new Columns<MetricKey>(METRIC_KEYS));
+  evals = $state.raw(new Columns(EVAL_KEYS));
   stepsPerSec = $state(0);
   lastEval = $state.raw<EvalPoint | null>(null);
   memory = $state.raw<MemoryInfo | null>(null);
@@ -227,7 +234,6 @@ export class TrainerClient {
     this.stepsPerSec = 0;
     this.pendingStart = false;
     this.progress = null;
-    this.version++;
     const auto = resumeKey ? undefined : { ...this.auto, fresh: this.#fresh };
     this.#fresh = false;
     if (auto && !auto.size && !auto.backend) this.choice = null;
@@ -361,12 +367,9 @@ export class TrainerClient {
         if (m.memory) this.memory = m.memory;
         break;
       case 'history':
-        this.metrics = new Columns<MetricKey>(METRIC_KEYS);
-        for (const p of m.points) this.metrics.push(p);
-        this.evals = new Columns(EVAL_KEYS);
-        for (const p of m.evals) this.evals.push(p);
+        this.metrics = new Columns<MetricKey>(METRIC_KEYS).concat(m.points);
+        this.evals = new Columns(EVAL_KEYS).concat(m.evals);
         this.lastEval = m.evals.at(-1) ?? null;
-        this.version++;
         break;
       case 'checkpoint': {
         this.checkpoint = { step: m.step, savedAt: m.savedAt };
@@ -386,14 +389,12 @@ export class TrainerClient {
         this.#notice(m.message);
         break;
       case 'metrics':
-        for (const p of m.points) this.metrics.push(p);
+        this.metrics = this.metrics.concat(m.points);
         this.stepsPerSec = m.points[m.points.length - 1].stepsPerSec;
-        this.version++;
         break;
       case 'eval':
-        this.evals.push(m.point);
+        this.evals = this.evals.concat([m.point]);
         this.lastEval = m.point;
-        this.version++;
         break;
       case 'embedding':
         this.snapshot = m.snapshot;

@@ -23,8 +23,8 @@ function copy<K extends string>(src: { step: number[]; cols: Record<K, number[]>
 
 class Recorder {
   #client: TrainerClient | null = null;
-  /** The client's metric columns of the run being recorded: a new object after every reset. */
-  #cols: object | null = null;
+  /** The client's run key when last synced: a reset or resume gives the client a new one. */
+  #runKey: string | null = null;
   #id: string | null = null;
   #name: string | null = null;
   #createdAt = 0;
@@ -46,7 +46,8 @@ class Recorder {
     $effect.root(() => {
       $effect(() => {
         const state = client.state;
-        void client.version;
+        void client.metrics; // a new object on every update
+        void client.evals;
         untrack(() => this.#observe(state));
       });
       const timer = setInterval(() => {
@@ -66,8 +67,8 @@ class Recorder {
   /** Notice a reset: the next save writes a new record. */
   #sync(): void {
     const c = this.#client;
-    if (!c || c.metrics === this.#cols) return;
-    this.#cols = c.metrics;
+    if (!c || c.runKey === this.#runKey) return;
+    this.#runKey = c.runKey;
     this.#id = null;
     this.#name = null;
     this.#forgotten = false;

@@ -15,9 +15,7 @@ export class BoundsRun {
   error = $state<string | null>(null);
   backend = $state<BackendInfo | null>(null);
   totalSteps = $state(0);
-  /** Bumped whenever `cols` grows; the chart re-reads on change. */
-  version = $state(0);
-  /** Columns grow in place (cheap); `version` signals the growth, reassignment signals a new run. */
+  /** Replaced (not mutated) on every batch of points, so `$derived` readers follow without a counter. */
   cols = $state.raw<Record<Column, number[]>>(emptyCols());
   #worker: Worker | null = null;
   #runId = 0;
@@ -60,15 +58,13 @@ export class BoundsRun {
   }
 
   #append(points: LabPoint[]): void {
-    for (const p of points) for (const c of COLUMNS) this.cols[c].push(p[c]);
-    this.version++;
+    this.cols = Object.fromEntries(COLUMNS.map((c) => [c, [...this.cols[c], ...points.map((p) => p[c])]])) as Record<Column, number[]>;
   }
 
   start(settings: LabSettings, backend: LabBackend, streamEvery: number): void {
     this.#ensureWorker();
     this.#runId++;
     this.cols = emptyCols();
-    this.version++;
     this.error = null;
     this.status = 'starting';
     // $state proxies cannot be structured-cloned: send a plain copy.
