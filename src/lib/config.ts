@@ -12,6 +12,8 @@ export type DimEstimator = 'jsd' | 'nce' | 'dv';
 export type PresetName = 'tiny' | 'small' | 'medium' | 'demo' | 'large' | 'paper';
 /** The training step: 'fast' (default) or 'baseline', the first straightforward step kept for comparison. */
 export type StepImpl = 'fast' | 'baseline';
+/** 'official': AMDIM's MultiStepLR (×0.2 after epochs 250 and 280 of the training set); 'constant': none. */
+export type LrSchedule = 'constant' | 'official';
 
 export interface Config {
   /** Every random choice (data, init, augmentation, negatives) flows from this. */
@@ -26,6 +28,8 @@ export interface Config {
   ndf: number;
   nRkhs: number;
   nDepth: number;
+  /** The official `--use_bn` (0 by default): BatchNorm inside the encoder body and heads' hidden layer. */
+  useBn: 0 | 1;
   tclip: number;
   dimMode: DimMode;
   dimEstimator: DimEstimator;
@@ -38,6 +42,7 @@ export interface Config {
   eps: number;
   weightDecay: number;
   warmup: number;
+  lrSchedule: LrSchedule;
   flipP: number;
   crop: CropMode;
   translatePx: number;
@@ -77,6 +82,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   ndf: 32,
   nRkhs: 256,
   nDepth: 3,
+  useBn: 0,
   tclip: 20,
   dimMode: 'local',
   dimEstimator: 'jsd',
@@ -90,6 +96,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   eps: 1e-8,
   weightDecay: 1e-5,
   warmup: 20,
+  lrSchedule: 'constant',
   flipP: 0.5,
   crop: 'translate',
   translatePx: 4,
@@ -145,6 +152,7 @@ export const SCHEMA: Readonly<Record<keyof Config, Spec>> = Object.freeze({
   ndf: int(2, 512, 'Encoder base width; stages use ndf, 2·ndf, 4·ndf channels.'),
   nRkhs: int(4, 4096, 'Embedding size of r1, r5 and r7 (the critic space).'),
   nDepth: int(1, 8, 'ResNxN layers per encoder block.'),
+  useBn: oneOf([0, 1], 'BatchNorm inside the encoder (after every ResNxN conv, on the 7×7 map, in the heads’ hidden layer): 1 = on. The official default is 0 (off): only r1, r5 and r7 get a BatchNorm.'),
   tclip: num(1, 1000, 'Soft clip of NCE scores: c·tanh(s/c).'),
   dimMode: oneOf(['global', 'local', 'both'], 'Deep InfoMax: global, local or both objectives.'),
   dimEstimator: oneOf(['jsd', 'nce', 'dv'], 'Deep InfoMax MI estimator.'),
@@ -156,6 +164,7 @@ export const SCHEMA: Readonly<Record<keyof Config, Spec>> = Object.freeze({
   eps: num(1e-12, 1e-2, 'Adam ε.'),
   weightDecay: num(0, 1, 'L2 weight decay added to the gradient (as torch Adam).'),
   warmup: int(0, 1_000_000, 'Linear learning-rate warm-up, in updates.'),
+  lrSchedule: oneOf(['constant', 'official'], 'Learning-rate decay. official: AMDIM’s MultiStepLR, ×0.2 after epoch 250 and again after epoch 280 (an epoch is ⌊training images / batch size⌋ steps, as the official loader drops the last partial batch); constant: no decay.'),
   flipP: num(0, 1, 'Probability of a horizontal flip shared by both views.'),
   crop: oneOf(['translate', 'resized', 'none'], 'Translate ±px with reflect padding (CIFAR) or random resized crop (STL/ImageNet).'),
   translatePx: int(0, 16, 'Maximum translation in pixels.'),

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
-import { createEncoder, createResNxN, INPUT_MEAN, INPUT_STD } from './encoder';
+import { applyRes, createEncoder, INPUT_MEAN, INPUT_STD } from './encoder';
 import { BN_MOMENTUM, ParamBank, conv2dFilterGrad, convKxK } from './params';
+import { encoderPlan, planWeights, type ResSpec } from './plan';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -78,19 +79,24 @@ describe('ResNxN', () => {
     [4, 4, 1, 1],
   ]) {
     it(`starts as its shortcut (${nIn}→${nOut}, k${k} s${s})`, async () => {
-      const layer = createResNxN(new ParamBank(new Rng(3)), 'l', nIn, nOut, k, s);
+      const spec: ResSpec = { name: 'l', nIn, nOut, k, s, inSize: 9, outSize: Math.floor((9 - k) / s) + 1, bn: false };
+      const bank = new ParamBank(new Rng(3));
+      bank.create({ name: 'l.conv1.weight', shape: k === 1 ? [nIn, nOut] : [k, k, nIn, nOut], init: { kind: 'uniform', bound: 0.5 }, trainable: true });
+      bank.create({ name: 'l.conv2.weight', shape: [nOut, nOut], init: { kind: 'const', value: 0 }, trainable: true });
       const x = randomTensor(new Rng(4), [2, 9, 9, nIn]) as tf.Tensor4D;
-      const y = layer.apply(x);
+      const y = applyRes(spec, x, (n) => bank.named[n], () => {
+        throw new Error('no BatchNorm in this layer');
+      });
       const ref = referenceShortcut((await x.data()) as Float32Array, x.shape, k, s, nOut);
       expect(maxAbsDiff(await y.data(), ref)).toBeLessThan(1e-6);
-      tf.dispose([x, y]);
+      tf.dispose([x, y, ...bank.trainable]);
     });
   }
 
   it('a fresh encoder trunk passes the pooled input through (zero-init residuals)', async () => {
     // Every residual branch ends in a zero conv, so after the stem the trunk is pure pooling and padding:
     // the 7×7 map's first ndf channels are window averages of the stem output.
-    const enc = createEncoder({ ndf: 3, nRkhs: 8, nDepth: 2, imageSize: 32 }, new Rng(5));
+    const enc = createEncoder({ ndf: 3, nRkhs: 16, nDepth: 2, imageSize: 32 }, new Rng(5)); // nRkhs ≥ 4·ndf: identity shortcut
     const x = randomImages(new Rng(6), 2, 32);
     const stem = tf.tidy(() => {
       const w = enc.namedWeights()['stem.conv.weight'] as unknown as tf.Tensor4D;
@@ -100,13 +106,15 @@ describe('ResNxN', () => {
     // 30 →(avg 4, s 2)→ 14 →(avg 2, s 2)→ 7 →(avg 3)→ 5
     const pooled5 = tf.tidy(() => tf.avgPool(tf.avgPool(tf.avgPool(stem, 4, 2, 'valid'), 2, 2, 'valid'), 3, 1, 'valid'));
     const m5 = tf.tidy(() => enc.forward(x, false).features.r5);
-    expect(m5.shape).toEqual([2, 5, 5, 8]);
-    // With running stats (0, 1) the eval BN is ×1/√(1+ε); the head's shortcut is identity ± 0.01 noise.
+    expect(m5.shape).toEqual([2, 5, 5, 16]);
+    // With running stats (0, 1) the eval BN is ×1/√(1+ε); the head's shortcut is identity ± 0.01 noise plus its bias.
     const got = (await m5.data()) as Float32Array;
+    const bias = (await enc.namedWeights()['head5.shortcut.bias'].data()) as Float32Array;
+    for (let p = 0; p < 2 * 25; p++) for (let c = 0; c < 16; c++) got[p * 16 + c] -= bias[c];
     const want = (await pooled5.data()) as Float32Array;
     let worst = 0;
     for (let p = 0; p < 2 * 25; p++)
-      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(got[p * 8 + c] - want[p * 3 + c]) / (Math.abs(want[p * 3 + c]) + 0.1));
+      for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(got[p * 16 + c] - want[p * 3 + c]) / (Math.abs(want[p * 3 + c]) + 0.1));
     expect(worst).toBeLessThan(0.15);
     tf.dispose([x, stem, pooled5, m5]);
     enc.dispose();
@@ -188,5 +196,71 @@ describe('encoder weights', () => {
     }
     tf.dispose([x, r1, ...stats]);
     enc.dispose();
+  });
+});
+
+describe('official AMDIM layout and init_weights', () => {
+  const stats = async (v: tf.Variable) => {
+    const d = (await v.data()) as Float32Array;
+    return { maxAbs: Math.max(...Array.from(d, Math.abs)), n: d.length, d };
+  };
+
+  for (const imageSize of [32, 64] as const) {
+    it(`draws every weight as the official code does (${imageSize} px)`, async () => {
+      const opts = { ndf: 8, nRkhs: 64, nDepth: 2, imageSize };
+      const enc = createEncoder(opts, new Rng(21));
+      const w = enc.namedWeights();
+      // k×k and first 1×1 convs: kaiming-uniform with a = √5, i.e. U(±1/√fan_in); the max of many draws is close to the bound
+      for (const [name, fanIn] of [
+        ['block1.0.conv1.weight', 16 * 8],
+        ['block5.0.conv1.weight', 9 * (imageSize === 64 ? 64 : 32)],
+        ['head7.conv1.weight', imageSize === 64 ? 64 : 32],
+        ['stem.conv.weight', 27],
+        ['stem.conv.bias', 27],
+        ['head5.shortcut.bias', imageSize === 64 ? 64 : 32],
+      ] as const) {
+        const { maxAbs } = await stats(w[name]);
+        expect(maxAbs, name).toBeLessThanOrEqual(1 / Math.sqrt(fanIn) + 1e-7);
+        expect(maxAbs, name).toBeGreaterThan(0.6 / Math.sqrt(fanIn));
+      }
+      // residual closing convs and the heads' second conv start at zero
+      for (const name of Object.keys(w).filter((n) => n.endsWith('conv2.weight'))) expect((await stats(w[name])).maxAbs, name).toBe(0);
+      // head shortcut: identity on the overlapping channels, U(±0.01) elsewhere
+      const sc = (await stats(w['head7.shortcut.weight'])).d;
+      const nIn = imageSize === 64 ? 64 : 32;
+      for (let i = 0; i < nIn; i++)
+        for (let o = 0; o < 64; o++) {
+          const v = sc[i * 64 + o];
+          if (i === o) expect(v).toBe(1);
+          else expect(Math.abs(v)).toBeLessThanOrEqual(0.01);
+        }
+      // no conv biases besides the stem's and the head shortcuts'
+      expect(Object.keys(w).filter((n) => n.endsWith('.bias')).sort()).toEqual(['head5.shortcut.bias', 'head7.shortcut.bias', 'stem.conv.bias']);
+      // the 64 px stem goes from the 3×3 conv straight into block1 (no stem.res)
+      expect(Object.keys(w).some((n) => n.startsWith('stem.res'))).toBe(imageSize === 32);
+      enc.dispose();
+    });
+  }
+
+  it('useBn adds the body BatchNorms (bn1 per ResNxN, the 7×7 map, the heads’ hidden layer) and their statistics', () => {
+    const opts = { ndf: 2, nRkhs: 8, nDepth: 2, imageSize: 32 as const };
+    const off = createEncoder(opts, new Rng(1));
+    const on = createEncoder({ ...opts, useBn: true }, new Rng(1));
+    // stem.res, block1 ×2, block2 ×2, block5 ×2, block3x3 ×2, rkhs: 10 ResNxN; + bn7 + rkhs.bn + 2 × (bn_hid, bn_out)
+    const nBn = 10 + 1 + 1 + 4;
+    expect(on.nonTrainable.length).toBe(2 * nBn);
+    expect(off.nonTrainable.length).toBe(2 * 3);
+    expect(Object.keys(on.namedWeights())).toContain('bn7.gamma');
+    expect(Object.keys(on.namedWeights())).toContain('block5.1.bn1.running_var');
+    const x = randomImages(new Rng(2), 3, 32);
+    tf.tidy(() => {
+      const { bnStats } = on.forward(x, true);
+      expect(bnStats.length).toBe(2 * nBn);
+      on.updateRunningStats(bnStats);
+      expect(planWeights(encoderPlan({ ...opts, useBn: true })).filter((s) => !s.trainable).length).toBe(2 * nBn);
+    });
+    tf.dispose(x);
+    on.dispose();
+    off.dispose();
   });
 });

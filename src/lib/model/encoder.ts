@@ -1,37 +1,18 @@
 /**
- * The AMDIM encoder (SCIENCE.md §4) in functional tfjs with explicit variables, so weights can be listed,
- * checkpointed and exported. Valid convolutions throughout; every residual layer starts as the identity
- * (its closing 1×1 conv is zero), so a fresh deep stack passes its (pooled) input straight through.
+ * The AMDIM encoder (SCIENCE.md §4; the official `model.py` Encoder) in functional tfjs with explicit
+ * variables, so weights can be listed, checkpointed and exported. Its layers and weights come from the
+ * encoder plan (plan.ts), which export, import and the FLOP count read too. Valid convolutions throughout;
+ * every residual layer starts as the identity (its closing 1×1 conv is zero), so a fresh deep stack passes
+ * its (pooled) input straight through.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
 import { convKxKFast } from './fastconv';
-import { createHead } from './heads';
-import {
-  ParamBank,
-  batchNorm,
-  conv1x1,
-  convKxK,
-  createBatchNorm,
-  heBound,
-  updateRunningStats,
-  type BatchNormParams,
-} from './params';
+import { ParamBank, batchNorm, conv1x1, convKxK, updateRunningStats, type BatchNormParams } from './params';
+import { bnOrder, encoderPlan, planWeights, type EncoderOptions, type HeadSpec, type ResSpec } from './plan';
 
-export interface EncoderOptions {
-  ndf: number;
-  nRkhs: number;
-  nDepth: number;
-  imageSize: 32 | 64;
-  /**
-   * 'fast' (default): k×k convolutions with matmul-shaped gradients (fastconv.ts) and BatchNorm with a
-   * written-out gradient. 'baseline': the first,
-   * straightforward tf.conv2d gradients, kept runnable so the benchmark can show the before/after.
-   */
-  impl?: Impl;
-}
+export type { EncoderOptions, Impl } from './plan';
 
-export type Impl = 'baseline' | 'fast';
 /** inputGrad false: x is a constant (the image), its gradient may be skipped. */
 type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D, s: number, inputGrad?: boolean) => tf.Tensor4D;
 
@@ -47,6 +28,10 @@ export interface Encoder {
   readonly trainable: tf.Variable[];
   /** BatchNorm running statistics. */
   readonly nonTrainable: tf.Variable[];
+  /**
+   * One batch of images (one view: BatchNorm statistics are this batch's). bnStats: (mean, unbiased var)
+   * per BatchNorm in training mode, in plan.bnOrder's order; empty in eval mode.
+   */
   forward(x: tf.Tensor4D, training: boolean): { features: Features; bnStats: tf.Tensor[] };
   /** r1 alone, flattened: skips the r5/r7 heads. */
   embed(x: tf.Tensor4D, training: boolean): tf.Tensor2D;
@@ -56,85 +41,60 @@ export interface Encoder {
   dispose(): void;
 }
 
-/** CIFAR-10 channel statistics (those the official AMDIM code normalises with). */
-export const INPUT_MEAN = [125.3 / 255, 123.0 / 255, 113.9 / 255];
-export const INPUT_STD = [63.0 / 255, 62.1 / 255, 66.7 / 255];
+/** CIFAR-10 channel statistics, the 32 px input normalisation (plan.input has each size's). */
+export { CIFAR_MEAN as INPUT_MEAN, CIFAR_STD as INPUT_STD } from './plan';
 
-export interface ResNxN {
-  apply(x: tf.Tensor4D): tf.Tensor4D;
-  shortcut(x: tf.Tensor4D): tf.Tensor4D;
+type Lookup = (name: string) => tf.Variable;
+type BnFn = (name: string, x: tf.Tensor4D) => tf.Tensor4D;
+
+/** ConvResNxN's shortcut: k×k/s average pool, then zero-pad the channels to nOut (or keep the first nOut). */
+export function resShortcut(l: Pick<ResSpec, 'nIn' | 'nOut' | 'k' | 's'>, x: tf.Tensor4D): tf.Tensor4D {
+  let h = l.k > 1 || l.s > 1 ? tf.avgPool(x, l.k, l.s, 'valid') : x; // (B, H', W', nIn)
+  if (l.nOut > l.nIn) h = tf.pad(h, [[0, 0], [0, 0], [0, 0], [0, l.nOut - l.nIn]]); // (B, H', W', nOut)
+  else if (l.nOut < l.nIn) h = tf.slice(h, [0, 0, 0, 0], [-1, -1, -1, l.nOut]); // (B, H', W', nOut)
+  return h;
 }
 
-/** h = conv1×1(ReLU(conv_k×k,s(x))) + shortcut(x), no ReLU after the sum; the 1×1 conv starts at zero. */
-export function createResNxN(bank: ParamBank, name: string, nIn: number, nOut: number, k: number, s: number, conv: ConvFn = convKxK): ResNxN {
-  const wk = bank.uniform(`${name}.conv1.weight`, k === 1 ? [nIn, nOut] : [k, k, nIn, nOut], heBound(k * k * nIn));
-  const bk = bank.constant(`${name}.conv1.bias`, [nOut], 0);
-  const w1 = bank.constant(`${name}.conv2.weight`, [nOut, nOut], 0);
-  const b1 = bank.constant(`${name}.conv2.bias`, [nOut], 0);
-  const shortcut = (x: tf.Tensor4D): tf.Tensor4D => {
-    let h = k > 1 || s > 1 ? tf.avgPool(x, k, s, 'valid') : x; // (B, H', W', nIn)
-    if (nOut > nIn) h = tf.pad(h, [[0, 0], [0, 0], [0, 0], [0, nOut - nIn]]); // (B, H', W', nOut)
-    else if (nOut < nIn) h = tf.slice(h, [0, 0, 0, 0], [-1, -1, -1, nOut]); // (B, H', W', nOut)
-    return h;
-  };
-  return {
-    shortcut,
-    apply(x) {
-      if (k === 1 && s !== 1) throw new Error(`ResNxN ${name}: a 1×1 layer must have stride 1`);
-      const a = k === 1 ? conv1x1(x, wk, bk) : tf.add(conv(x, wk as tf.Tensor4D, s), bk); // (B, H', W', nOut)
-      return tf.add(conv1x1(tf.relu(a) as tf.Tensor4D, w1, b1), shortcut(x)); // (B, H', W', nOut)
-    },
-  };
+/** ConvResNxN: conv2_1×1(ReLU([bn1](conv1_k×k,s(x)))) + shortcut(x), no biases, no ReLU after the sum. */
+export function applyRes(l: ResSpec, x: tf.Tensor4D, W: Lookup, bn: BnFn, conv: ConvFn = convKxK): tf.Tensor4D {
+  const w1 = W(`${l.name}.conv1.weight`);
+  let a = l.k === 1 ? conv1x1(x, w1) : conv(x, w1 as tf.Tensor4D, l.s); // (B, H', W', nOut)
+  if (l.bn) a = bn(`${l.name}.bn1`, a);
+  return tf.add(conv1x1(tf.relu(a) as tf.Tensor4D, W(`${l.name}.conv2.weight`)), resShortcut(l, x)); // (B, H', W', nOut)
 }
 
-/** One k×k strided ResNxN, then (nDepth − 1) ResNxN 1×1. */
-function createBlock(bank: ParamBank, name: string, nIn: number, nOut: number, k: number, s: number, nDepth: number, conv: ConvFn): ResNxN[] {
-  const layers = [createResNxN(bank, `${name}.0`, nIn, nOut, k, s, conv)];
-  for (let d = 1; d < nDepth; d++) layers.push(createResNxN(bank, `${name}.${d}`, nOut, nOut, 1, 1));
-  return layers;
-}
-
-function checkOptions(o: EncoderOptions): void {
-  const positiveInt = (v: number) => Number.isInteger(v) && v >= 1;
-  if (!positiveInt(o.ndf)) throw new Error(`encoder: ndf must be a positive integer, got ${o.ndf}`);
-  if (!positiveInt(o.nRkhs)) throw new Error(`encoder: nRkhs must be a positive integer, got ${o.nRkhs}`);
-  if (!positiveInt(o.nDepth)) throw new Error(`encoder: nDepth must be a positive integer, got ${o.nDepth}`);
-  if (o.imageSize !== 32 && o.imageSize !== 64) throw new Error(`encoder: imageSize must be 32 or 64, got ${o.imageSize}`);
-  if (o.impl !== undefined && o.impl !== 'baseline' && o.impl !== 'fast') throw new Error(`encoder: impl must be 'baseline' or 'fast', got ${o.impl}`);
+/** FakeRKHSConvNet: bn_out(conv2(ReLU([bn_hid](conv1 x))) + shortcut(x) + b_sc), all 1×1. */
+export function applyHead(h: HeadSpec, x: tf.Tensor4D, W: Lookup, bn: BnFn): tf.Tensor4D {
+  let a = conv1x1(x, W(`${h.name}.conv1.weight`)); // (B, t, t, nOut)
+  if (h.bnHid) a = bn(`${h.name}.bn_hid`, a);
+  const res = conv1x1(tf.relu(a) as tf.Tensor4D, W(`${h.name}.conv2.weight`)); // (B, t, t, nOut)
+  const sc = conv1x1(x, W(`${h.name}.shortcut.weight`), W(`${h.name}.shortcut.bias`)); // (B, t, t, nOut)
+  return bn(`${h.name}.bn_out`, tf.add(res, sc));
 }
 
 export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
-  checkOptions(opts);
-  const { ndf, nRkhs, nDepth, imageSize } = opts;
+  const plan = encoderPlan(opts);
+  const { imageSize, nRkhs } = opts;
   const bank = new ParamBank(rng);
-  const big = imageSize === 64;
-  const w7 = big ? 8 * ndf : 4 * ndf; // channels of the 7×7 and 5×5 maps
+  for (const spec of planWeights(plan)) bank.create(spec);
+  const W: Lookup = (name) => {
+    const v = bank.named[name];
+    if (!v) throw new Error(`encoder: the plan names no weight "${name}"`);
+    return v;
+  };
+  const bnParams = (name: string): BatchNormParams => ({
+    gamma: W(`${name}.gamma`),
+    beta: W(`${name}.beta`),
+    runMean: W(`${name}.running_mean`),
+    runVar: W(`${name}.running_var`),
+  });
+  // In the order forward() pushes their statistics.
+  const bns = bnOrder(plan).map(bnParams);
   const fast = (opts.impl ?? 'fast') === 'fast';
   const conv: ConvFn = fast ? convKxKFast : convKxK;
 
-  // Stem: Conv3×3(3→ndf)+ReLU, then ResNxN 1×1.                             32 px: 30 | 64 px: 62
-  const stemW = bank.uniform('stem.conv.weight', [3, 3, 3, ndf], heBound(27));
-  const stemB = bank.constant('stem.conv.bias', [ndf], 0);
-  const stemRes = createResNxN(bank, 'stem.res', ndf, ndf, 1, 1, conv);
-  // Down to 7×7: 32 px 30→14→7; 64 px 62→30→14→7.
-  const down: ResNxN[][] = big
-    ? [
-        createBlock(bank, 'block1', ndf, 2 * ndf, 4, 2, nDepth, conv),
-        createBlock(bank, 'block2', 2 * ndf, 4 * ndf, 4, 2, nDepth, conv),
-        createBlock(bank, 'block3', 4 * ndf, 8 * ndf, 2, 2, nDepth, conv),
-      ]
-    : [createBlock(bank, 'block1', ndf, 2 * ndf, 4, 2, nDepth, conv), createBlock(bank, 'block2', 2 * ndf, 4 * ndf, 2, 2, nDepth, conv)];
-  const to5 = createBlock(bank, 'block5', w7, w7, 3, 1, nDepth, conv); // 7 → 5
-  const to3 = createBlock(bank, 'block3x3', w7, w7, 3, 1, nDepth, conv); // 5 → 3
-  const to1 = createResNxN(bank, 'rkhs', w7, nRkhs, 3, 1, conv); // 3 → 1
-  const bn1 = createBatchNorm(bank, 'rkhs.bn', nRkhs);
-  const head7 = createHead(bank, 'head7', w7, nRkhs, fast);
-  const head5 = createHead(bank, 'head5', w7, nRkhs, fast);
-  // Order of the statistics forward() pushes: bn1, head7, head5.
-  const bns: BatchNormParams[] = [bn1, head7.bn, head5.bn];
-
-  const mean = tf.keep(tf.tensor1d(INPUT_MEAN));
-  const invStd = tf.keep(tf.tensor1d(INPUT_STD.map((s) => 1 / s)));
+  const mean = tf.keep(tf.tensor1d(plan.input.mean));
+  const invStd = tf.keep(tf.tensor1d(plan.input.std.map((s) => 1 / s)));
 
   const checkInput = (x: tf.Tensor): void => {
     const [, h, w, c] = x.shape;
@@ -143,19 +103,23 @@ export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
   };
 
   /** Runs the trunk; returns the 7×7, 5×5 maps and r1 after its BatchNorm. */
-  const trunk = (x: tf.Tensor4D, training: boolean, stats: tf.Tensor[]) => {
+  const trunk = (x: tf.Tensor4D, bn: BnFn) => {
     checkInput(x);
     let h = tf.mul(tf.sub(x, mean), invStd) as tf.Tensor4D; // (B, S, S, 3)
-    h = tf.relu(tf.add(conv(h, stemW as tf.Tensor4D, 1, false), stemB)) as tf.Tensor4D; // (B, S-2, S-2, ndf)
-    h = stemRes.apply(h); // (B, S-2, S-2, ndf)
-    for (const block of down) for (const layer of block) h = layer.apply(h);
+    h = tf.relu(tf.add(conv(h, W('stem.conv.weight') as tf.Tensor4D, 1, false), W('stem.conv.bias'))) as tf.Tensor4D; // (B, S-2, S-2, ndf)
+    for (const l of plan.down) h = applyRes(l, h, W, bn, conv);
+    if (plan.bn7) h = bn(plan.bn7, h);
     const m7 = h; // (B, 7, 7, w7)
-    for (const layer of to5) h = layer.apply(h);
+    for (const l of plan.to5) h = applyRes(l, h, W, bn, conv);
     const m5 = h; // (B, 5, 5, w7)
-    for (const layer of to3) h = layer.apply(h); // (B, 3, 3, w7)
-    const r1 = batchNorm(to1.apply(h), bn1, training, stats, fast); // (B, 1, 1, nRkhs)
+    for (const l of plan.to3) h = applyRes(l, h, W, bn, conv); // (B, 3, 3, w7)
+    const r1 = bn('rkhs.bn', applyRes(plan.rkhs, h, W, bn, conv)); // (B, 1, 1, nRkhs)
     return { m7, m5, r1 };
   };
+  const bnFn =
+    (training: boolean, stats: tf.Tensor[]): BnFn =>
+    (name, x) =>
+      batchNorm(x, bnParams(name), training, stats, fast);
 
   return {
     opts: { ...opts },
@@ -163,14 +127,16 @@ export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
     nonTrainable: bank.nonTrainable,
     forward(x, training) {
       const bnStats: tf.Tensor[] = [];
-      const { m7, m5, r1 } = trunk(x, training, bnStats);
-      const r7 = head7.apply(m7, training, bnStats); // (B, 7, 7, nRkhs)
-      const r5 = head5.apply(m5, training, bnStats); // (B, 5, 5, nRkhs)
+      const bn = bnFn(training, bnStats);
+      const { m7, m5, r1 } = trunk(x, bn);
+      const r7 = applyHead(plan.heads[0], m7, W, bn); // (B, 7, 7, nRkhs)
+      const r5 = applyHead(plan.heads[1], m5, W, bn); // (B, 5, 5, nRkhs)
       return { features: { r1, r5, r7 }, bnStats };
     },
     embed(x, training) {
       const stats: tf.Tensor[] = [];
-      const r1 = trunk(x, training, stats).r1;
+      const r1 = trunk(x, bnFn(training, stats)).r1;
+      tf.dispose(stats);
       return tf.reshape(r1, [r1.shape[0], nRkhs]); // (B, nRkhs)
     },
     updateRunningStats(bnStats) {

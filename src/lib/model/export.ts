@@ -2,7 +2,7 @@
  * Export the encoder as a standard TensorFlow.js graph model (model.json + one weights file) that
  * `tf.loadGraphModel` runs anywhere, without this app's code. A layers model would need custom layers
  * (the residual shortcut, eval-mode BatchNorm from running statistics), so the forward pass is written
- * out as a TF GraphDef in JSON with only stock ops: Conv2D, MatMul, AvgPool, Pad, Slice, Relu, Rsqrt,
+ * out as a TF GraphDef in JSON, from the encoder plan (plan.ts), with only stock ops: Conv2D, MatMul, AvgPool, Pad, Slice, Relu, Rsqrt,
  * AddV2, Sub, Mul, Reshape, Identity. Every op mirrors the one encoder.ts runs in eval mode, so the
  * features agree to float rounding. Every weight keeps its app name and shape (BatchNorm is not folded),
  * so the same file imports back into a run to continue training.
@@ -11,14 +11,14 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Encoder, EncoderOptions } from './encoder';
-import { INPUT_MEAN, INPUT_STD } from './encoder';
 import { BN_EPS } from './params';
-import { encoderPlan, outSize, type ResSpec } from './plan';
+import { encoderPlan, type ResSpec } from './plan';
 import { checkWeights, type NamedWeights } from './import';
 
 export const WEIGHTS_FILE = 'group1-shard1of1.bin';
 /** Format version of the metadata block under userDefinedMetadata.infomaxLab. */
-export const EXPORT_VERSION = 1;
+/** 2: the official AMDIM layers (no conv biases, head shortcut bias, optional body BatchNorms). */
+export const EXPORT_VERSION = 2;
 
 export interface WeightSpec {
   name: string;
@@ -131,44 +131,47 @@ export function buildGraphModel(weights: NamedWeights, opts: EncoderOptions): { 
     const scale = mul(name, g.op(name, 'Rsqrt', [add(name, w(`${name}.running_var`), eps)], T), w(`${name}.gamma`)); // (C)
     return add(name, mul(name, g.op(name, 'Sub', [x, w(`${name}.running_mean`)], T), scale), w(`${name}.beta`));
   };
-  const res = (l: ResSpec, x: string, size: number): [string, number] => {
-    const out = outSize(size, l.k, l.s);
-    const a =
+  const res = (l: ResSpec, x: string): string => {
+    const a0 =
       l.k === 1
-        ? conv1x1(l.name, x, size, l.nIn, l.nOut, `${l.name}.conv1.weight`, `${l.name}.conv1.bias`)
-        : add(l.name, conv(l.name, x, w(`${l.name}.conv1.weight`), l.s), w(`${l.name}.conv1.bias`)); // (B, out, out, nOut)
-    const h = conv1x1(l.name, g.op(l.name, 'Relu', [a], T), out, l.nOut, l.nOut, `${l.name}.conv2.weight`, `${l.name}.conv2.bias`);
+        ? conv1x1(l.name, x, l.inSize, l.nIn, l.nOut, `${l.name}.conv1.weight`)
+        : conv(l.name, x, w(`${l.name}.conv1.weight`), l.s); // (B, out, out, nOut)
+    const a = l.bn ? batchNorm(`${l.name}.bn1`, a0) : a0;
+    const h = conv1x1(l.name, g.op(l.name, 'Relu', [a], T), l.outSize, l.nOut, l.nOut, `${l.name}.conv2.weight`);
     let sc = x;
     if (l.k > 1 || l.s > 1)
       sc = g.op(l.name, 'AvgPool', [sc], { T, ksize: ints([1, l.k, l.k, 1]), strides: ints([1, l.s, l.s, 1]), padding: str('VALID'), data_format: str('NHWC') });
     if (l.nOut > l.nIn) sc = g.op(l.name, 'Pad', [sc, g.ints([4, 2], [0, 0, 0, 0, 0, 0, 0, l.nOut - l.nIn])], { T, Tpaddings: { type: 'DT_INT32' } });
     else if (l.nOut < l.nIn) sc = g.op(l.name, 'Slice', [sc, g.ints([4], [0, 0, 0, 0]), g.ints([4], [-1, -1, -1, l.nOut])], { T, Index: { type: 'DT_INT32' } });
-    return [add(l.name, h, sc), out]; // (B, out, out, nOut)
+    return add(l.name, h, sc); // (B, out, out, nOut)
   };
 
   const S = opts.imageSize;
   const image = g.placeholder('image', [-1, S, S, 3]);
-  const mean = g.const('graph/input_mean', [3], Float32Array.from(INPUT_MEAN));
-  const invStd = g.const('graph/input_inv_std', [3], Float32Array.from(INPUT_STD, (s) => 1 / s));
+  const mean = g.const('graph/input_mean', [3], Float32Array.from(plan.input.mean));
+  const invStd = g.const('graph/input_inv_std', [3], Float32Array.from(plan.input.std, (s) => 1 / s));
   let x = mul('input', g.op('input', 'Sub', [image, mean], T), invStd); // (B, S, S, 3)
-  x = g.op('stem', 'Relu', [add('stem', conv('stem', x, w('stem.conv.weight'), 1), w('stem.conv.bias'))], T); // (B, S-2, S-2, ndf)
-  let size = S - 2;
-  for (const l of plan.down) [x, size] = res(l, x, size);
+  const { stem } = plan;
+  x = g.op('stem', 'Relu', [add('stem', conv('stem', x, w(`${stem.name}.weight`), stem.s), w(`${stem.name}.bias`))], T); // (B, S-2, S-2, ndf)
+  for (const l of plan.down) x = res(l, x);
+  if (plan.bn7) x = batchNorm(plan.bn7, x);
   const m7 = x; // (B, 7, 7, w7)
-  for (const l of plan.to5) [x, size] = res(l, x, size);
+  for (const l of plan.to5) x = res(l, x);
   const m5 = x; // (B, 5, 5, w7)
-  for (const l of plan.to3) [x, size] = res(l, x, size); // (B, 3, 3, w7)
-  [x] = res(plan.rkhs, x, size); // (B, 1, 1, nRkhs)
+  for (const l of plan.to3) x = res(l, x); // (B, 3, 3, w7)
+  x = res(plan.rkhs, x); // (B, 1, 1, nRkhs)
   const r1 = g.op('r1', 'Reshape', [batchNorm('rkhs.bn', x), g.ints([2], [-1, opts.nRkhs])], T); // (B, nRkhs)
   g.nodes.push({ name: 'r1', op: 'Identity', input: [r1], attr: T });
-  for (const [h, m, t] of [
-    [plan.heads[0], m7, 7],
-    [plan.heads[1], m5, 5],
+  for (const [h, m] of [
+    [plan.heads[0], m7],
+    [plan.heads[1], m5],
   ] as const) {
-    const inner = g.op(h.name, 'Relu', [conv1x1(h.name, m, t, h.nIn, h.nOut, `${h.name}.conv1.weight`)], T);
-    const resid = conv1x1(h.name, inner, t, h.nOut, h.nOut, `${h.name}.conv2.weight`);
-    const sum = add(h.name, resid, conv1x1(h.name, m, t, h.nIn, h.nOut, `${h.name}.shortcut.weight`)); // (B, t, t, nRkhs)
-    g.nodes.push({ name: `r${t}`, op: 'Identity', input: [batchNorm(`${h.name}.bn_out`, sum)], attr: T });
+    const t = h.size;
+    const a0 = conv1x1(h.name, m, t, h.nIn, h.nOut, `${h.name}.conv1.weight`);
+    const a = h.bnHid ? batchNorm(`${h.name}.bn_hid`, a0) : a0;
+    const resid = conv1x1(h.name, g.op(h.name, 'Relu', [a], T), t, h.nOut, h.nOut, `${h.name}.conv2.weight`);
+    const sc = conv1x1(h.name, m, t, h.nIn, h.nOut, `${h.name}.shortcut.weight`, `${h.name}.shortcut.bias`);
+    g.nodes.push({ name: `r${t}`, op: 'Identity', input: [batchNorm(`${h.name}.bn_out`, add(h.name, resid, sc))], attr: T }); // (B, t, t, nRkhs)
   }
 
   const modelJson: GraphModelJson = {

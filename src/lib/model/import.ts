@@ -3,8 +3,7 @@
  * refusing anything that is not one or does not fit the run with a message naming the first mismatch.
  * No tfjs import: the page checks files here before anything is sent to the training worker.
  */
-import type { EncoderOptions } from './encoder';
-import { weightShapes } from './plan';
+import { weightShapes, type EncoderOptions } from './plan';
 
 export type NamedWeights = Record<string, { shape: number[]; data: Float32Array }>;
 
@@ -31,7 +30,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 const fmt = (shape: number[]): string => `[${shape.join(',')}]`;
 
 function describeOpts(o: Partial<EncoderOptions>): string {
-  return `ndf ${o.ndf}, nRkhs ${o.nRkhs}, nDepth ${o.nDepth}, ${o.imageSize} px`;
+  return `ndf ${o.ndf}, nRkhs ${o.nRkhs}, nDepth ${o.nDepth}, ${o.imageSize} px, BatchNorm in the body ${o.useBn ? 'on' : 'off'}`;
 }
 
 /** Checks named weights against the encoder `opts` expects; throws naming the first missing or misshapen tensor. */
@@ -136,6 +135,13 @@ export function exportedOptions(json: Record<string, unknown>): Partial<EncoderO
   return lab && isObject(lab.encoder) ? (lab.encoder as Partial<EncoderOptions>) : null;
 }
 
+/** The metadata version of an InfoMax Lab export (1: the encoder before the official layout), or null. */
+function exportedVersion(json: Record<string, unknown>): number | null {
+  const meta = json.userDefinedMetadata;
+  const lab = isObject(meta) && isObject(meta.infomaxLab) ? meta.infomaxLab : null;
+  return lab && typeof lab.version === 'number' ? lab.version : null;
+}
+
 /**
  * The selected files (one model.json and its .bin weight files) → weights for an encoder with options
  * `expected`. Throws ModelImportError naming the first problem.
@@ -147,8 +153,11 @@ export function parseModelFiles(files: InputFile[], expected: EncoderOptions): N
   const json = parseModelJson(new TextDecoder().decode(jsons[0].bytes));
   const weights = readWeights(json, files.filter((f) => f !== jsons[0]));
   const from = exportedOptions(json);
-  const differs = from && (['ndf', 'nRkhs', 'nDepth', 'imageSize'] as const).some((k) => from[k] !== expected[k]);
-  const hint = differs ? ` (the file was exported for ${describeOpts(from)}; this run uses ${describeOpts(expected)})` : '';
+  const differs =
+    from && ((['ndf', 'nRkhs', 'nDepth', 'imageSize'] as const).some((k) => from[k] !== expected[k]) || (from.useBn ?? false) !== (expected.useBn ?? false));
+  let hint = differs ? ` (the file was exported for ${describeOpts(from)}; this run uses ${describeOpts(expected)})` : '';
+  if (exportedVersion(json) === 1)
+    hint += ' (the file comes from an earlier InfoMax Lab whose encoder had conv biases and no head-shortcut bias; it cannot be loaded into the official AMDIM layout)';
   checkWeights(weights, expected, hint);
   return weights;
 }

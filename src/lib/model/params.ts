@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../rng';
 import { constant } from './consts';
+import type { WeightSpec } from './plan';
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -41,6 +42,21 @@ export class ParamBank {
 
   values(name: string, shape: number[], values: Float32Array): tf.Variable {
     return this.#add(name, values, shape, true);
+  }
+
+  /** A weight as the encoder plan describes it (plan.ts), drawing its random values in creation order. */
+  create(spec: WeightSpec): tf.Variable {
+    const { name, shape, init, trainable } = spec;
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(n);
+    if (init.kind === 'const') values.fill(init.value);
+    else {
+      const bound = init.kind === 'uniform' ? init.bound : init.noise;
+      for (let i = 0; i < n; i++) values[i] = this.rng.uniform(-bound, bound);
+      // identity on the overlapping channels of an (in, out) matrix, as the official head's eye mask
+      if (init.kind === 'eyeNoise') for (let c = 0; c < Math.min(shape[0], shape[1]); c++) values[c * shape[1] + c] = 1;
+    }
+    return this.#add(name, values, shape, trainable);
   }
 }
 

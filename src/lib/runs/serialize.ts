@@ -182,6 +182,11 @@ function readSeries<K extends string>(v: unknown, keys: readonly K[], where: str
   out.step = step;
   for (const k of keys) {
     const c = cols[k];
+    // A column added after the run was saved (e.g. probeMlpAcc): not measured then, so NaN.
+    if (c === undefined) {
+      out.cols[k] = step.map(() => NaN);
+      continue;
+    }
     if (!Array.isArray(c) || !c.every((x) => x === null || typeof x === 'number'))
       throw new Error(`${where}.cols.${k}: expected an array of numbers`);
     if (c.length !== step.length) throw new Error(`${where}.cols.${k}: has ${c.length} values for ${step.length} steps`);

@@ -1,6 +1,7 @@
 /**
  * Adam with torch semantics (L2 weight decay added to the gradient, bias correction, ε outside the root)
- * and a linear warm-up, lr(t) = lr · min(1, (t + 1)/warmup). Its state lives in variables so a checkpoint
+ * and a linear warm-up, lr(t) = lr · min(1, (t + 1)/warmup), optionally with step decay (the official
+ * MultiStepLR). Its state lives in variables so a checkpoint
  * can list and restore it with the weights.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +15,26 @@ export interface AdamOptions {
   weightDecay: number;
   /** Warm-up length in updates; 0 for none. */
   warmup: number;
+  /** Step decay: the rate is multiplied by `gamma` once for every milestone ≤ the update's index (0-based). */
+  milestones?: number[];
+  gamma?: number;
+}
+
+/** The official AMDIM epochs: MultiStepLR(milestones=[250, 280], gamma=0.2) over 300 epochs (CIFAR, STL-10). */
+export const OFFICIAL_LR_MILESTONE_EPOCHS = [250, 280];
+export const OFFICIAL_LR_GAMMA = 0.2;
+
+/**
+ * The official schedule in updates, for an epoch of E updates. The official loop calls scheduler.step(epoch)
+ * after epoch `epoch` (0-based), which sets the rate to γ^#{m ≤ epoch}: so the rate first drops for epoch
+ * m + 1, i.e. from update (m + 1)·E on.
+ */
+export function officialLrDecay(
+  stepsPerEpoch: number,
+  epochs: number[] = OFFICIAL_LR_MILESTONE_EPOCHS,
+  gamma: number = OFFICIAL_LR_GAMMA,
+): { milestones: number[]; gamma: number } {
+  return { milestones: epochs.map((m) => (m + 1) * stepsPerEpoch), gamma };
 }
 
 export type Grads = Record<string, tf.Tensor> | (tf.Tensor | null | undefined)[];
@@ -38,6 +59,9 @@ function checkOptions(o: AdamOptions): void {
   if (!(o.eps > 0)) throw bad('eps', 'must be > 0');
   if (!(o.weightDecay >= 0)) throw bad('weightDecay', 'must be ≥ 0');
   if (!(Number.isInteger(o.warmup) && o.warmup >= 0)) throw bad('warmup', 'must be a whole number ≥ 0');
+  if (o.milestones !== undefined && !o.milestones.every((m) => Number.isInteger(m) && m >= 0))
+    throw new Error(`adam: milestones must be whole numbers ≥ 0, got [${o.milestones.join(', ')}]`);
+  if (o.gamma !== undefined && !(o.gamma > 0 && o.gamma <= 1)) throw bad('gamma', 'must be in (0, 1]');
 }
 
 /** The option scalars, uploaded once (consts.ts): a JS number in an op becomes a fresh upload per call. */
@@ -81,7 +105,11 @@ function buildAdam(vars: tf.Variable[], opts: AdamOptions, store: AdamStore): Ad
   const { beta1, beta2, eps, weightDecay } = opts;
   const tVar = tf.tidy(() => tf.variable(tf.scalar(0), false));
   let t = 0;
-  const lrAt = (step: number) => opts.lr * (opts.warmup > 0 ? Math.min(1, (step + 1) / opts.warmup) : 1);
+  const lrAt = (step: number) => {
+    const warm = opts.warmup > 0 ? Math.min(1, (step + 1) / opts.warmup) : 1;
+    const drops = (opts.milestones ?? []).filter((m) => m <= step).length;
+    return opts.lr * warm * Math.pow(opts.gamma ?? 1, drops);
+  };
 
   return {
     apply(grads) {

@@ -1,19 +1,20 @@
 /**
- * One training step: the AMDIM (or DIM) objective through the encoder, the online linear probe on
- * detached r1, both Adam updates and the BatchNorm running averages. Every intermediate dies in the
+ * One training step: the AMDIM (or DIM) objective through the encoder (each view in its own call, so
+ * BatchNorm statistics are per view, as the official Model.forward runs them), the online Evaluator (linear
+ * and MLP classifiers) on detached r1 of both views, the Adam updates and the BatchNorm running averages. Every intermediate dies in the
  * step's tidy; only the scalar metrics leave, and the caller reads them back asynchronously and disposes them.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import type { Rng } from '../rng';
 import { dimObjective } from '../model/dim';
-import { createEncoder, type Encoder, type Features, type Impl } from '../model/encoder';
+import { createEncoder, type Encoder, type Impl } from '../model/encoder';
 import { amdimLoss, disposeLossCache, sampleSrc5 } from '../model/loss';
 import { disposeConvCache } from '../model/fastconv';
 import { disposeConstants } from '../model/consts';
 import { amdimLossFused } from '../model/lossFused';
-import { createProbe, probeAccuracy, type Probe } from '../model/probes';
-import { createAdam, createFlatAdam, type Adam } from './optim';
+import { createEvaluator, probeAccuracy, probeLoss as probeLossOf, type Evaluator } from '../model/probes';
+import { createAdam, createFlatAdam, officialLrDecay, type Adam } from './optim';
 
 export interface StepOutput {
   loss1t5: tf.Scalar;
@@ -24,15 +25,20 @@ export interface StepOutput {
   mi1t5: tf.Scalar;
   mi1t7: tf.Scalar;
   mi5t5: tf.Scalar;
+  /** The Evaluator's loss: linear + MLP (the official loss_cls). */
   probeLoss: tf.Scalar;
+  /** Online accuracy of the linear classifier on this batch (both views), before its update. */
   probeAcc: tf.Scalar;
+  /** The same for the MLP classifier (training mode: dropout on, as the official update_train_accuracies). */
+  probeMlpAcc: tf.Scalar;
 }
 
-export const STEP_KEYS = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc'] as const;
+export const STEP_KEYS = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'probeMlpAcc'] as const;
 
 export interface Trainer {
   readonly encoder: Encoder;
-  readonly probe: Probe;
+  /** The official Evaluator: linear and MLP classifiers on detached r1. */
+  readonly probe: Evaluator;
   readonly optimizer: Adam;
   readonly probeOptimizer: Adam;
   /**
@@ -42,11 +48,14 @@ export interface Trainer {
   step(xa: tf.Tensor4D, xb: tf.Tensor4D, labels: tf.Tensor1D | null, src5?: [ArrayLike<number>, ArrayLike<number>]): StepOutput;
   /** r1 in eval mode (running BatchNorm statistics). */
   encode(x: tf.Tensor4D): tf.Tensor2D; // (B, nRkhs)
+  /**
+   * The official _warmup_batchnorm: run batches through the encoder (and the MLP classifier) in training
+   * mode, without gradients, updating every BatchNorm's running statistics, so an evaluation in eval mode
+   * uses statistics of the current weights rather than averages over older ones.
+   */
+  refreshBatchNorm(batches: tf.Tensor4D[]): void;
   dispose(): void;
 }
-
-/** Probe optimiser: AMDIM trains its classifiers with a larger rate and no warm-up. */
-const PROBE_LR = 2e-4 * 5;
 
 /** Frees what the step caches per backend (NCE masks, im2col indices, constants): on teardown or a backend switch. */
 export function disposeStepCaches(): void {
@@ -59,16 +68,6 @@ export function disposeStepOutput(out: StepOutput): void {
   tf.dispose(STEP_KEYS.map((k) => out[k]));
 }
 
-function splitFeatures(f: Features): [Features, Features] {
-  const [r1a, r1b] = tf.split(f.r1, 2, 0) as tf.Tensor4D[];
-  const [r5a, r5b] = tf.split(f.r5, 2, 0) as tf.Tensor4D[];
-  const [r7a, r7b] = tf.split(f.r7, 2, 0) as tf.Tensor4D[];
-  return [
-    { r1: r1a, r5: r5a, r7: r7a },
-    { r1: r1b, r5: r5b, r7: r7b },
-  ];
-}
-
 export interface TrainerOptions {
   /**
    * 'fast' (default): matmul-shaped conv gradients, the NCE scores of all pairs from one matmul and one
@@ -77,24 +76,32 @@ export interface TrainerOptions {
    * Both compute the same step (to float rounding) from the same weights.
    */
   impl?: Impl;
+  /** Steps per epoch of the training set, ⌊N/B⌋: needed for config.lrSchedule 'official'. */
+  stepsPerEpoch?: number;
 }
 
 export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: TrainerOptions = {}): Trainer {
   const impl = opts.impl ?? 'fast';
   const lossFn = impl === 'fast' ? amdimLossFused : amdimLoss;
-  const encoder = createEncoder({ ndf: cfg.ndf, nRkhs: cfg.nRkhs, nDepth: cfg.nDepth, imageSize: cfg.imageSize, impl }, rng.fork('encoder'));
-  const probe = createProbe(cfg.nRkhs, nClasses, rng.fork('probe'), 'linear');
+  const encoder = createEncoder(
+    { ndf: cfg.ndf, nRkhs: cfg.nRkhs, nDepth: cfg.nDepth, imageSize: cfg.imageSize, useBn: cfg.useBn === 1, impl },
+    rng.fork('encoder'),
+  );
+  const probe = createEvaluator(cfg.nRkhs, nClasses, rng.fork('probe'));
   const src5Rng = rng.fork('src5');
   const adam = impl === 'fast' ? createFlatAdam : createAdam;
-  const optimizer = adam(encoder.trainable, {
-    lr: cfg.lr,
-    beta1: cfg.beta1,
-    beta2: cfg.beta2,
-    eps: cfg.eps,
-    weightDecay: cfg.weightDecay,
-    warmup: cfg.warmup,
-  });
-  const probeOptimizer = adam(probe.trainable, { lr: PROBE_LR, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay, warmup: 0 });
+  let decay = {};
+  if (cfg.lrSchedule === 'official') {
+    const E = opts.stepsPerEpoch;
+    if (!(E !== undefined && Number.isInteger(E) && E >= 1))
+      throw new Error(`train step: lrSchedule 'official' needs the steps per epoch of the training set, got ${E}`);
+    decay = officialLrDecay(E);
+  }
+  // The official code trains encoder and classifiers with one Adam (same rate, warm-up and schedule): two
+  // instances with the same options are the same update, as Adam is per weight.
+  const adamOpts = { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay, warmup: cfg.warmup, ...decay };
+  const optimizer = adam(encoder.trainable, adamOpts);
+  const probeOptimizer = adam(probe.trainable, adamOpts);
 
   const checkBatch = (xa: tf.Tensor4D, xb: tf.Tensor4D, labels: tf.Tensor1D | null) => {
     const B = xa.shape[0];
@@ -115,54 +122,78 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
       const src = amdim ? (src5 ?? sampleSrc5(src5Rng, xa.shape[0])) : undefined;
       return tf.tidy(() => {
         // Tensors made inside the tape that outlive it: kept there, disposed or returned below.
-        let held: { bnStats: tf.Tensor[]; r1: tf.Tensor2D; parts: Omit<StepOutput, 'total' | 'probeLoss' | 'probeAcc'> } | null = null;
+        let held: { bnStats: tf.Tensor[][]; r1: tf.Tensor2D; parts: Omit<StepOutput, 'total' | 'probeLoss' | 'probeAcc' | 'probeMlpAcc'> } | null = null;
         const { value: total, grads } = tf.variableGrads(() => {
-          // Both views in one batch of 2B: one pass, and BatchNorm statistics over both views (as AMDIM).
-          const x = amdim ? tf.concat([xa, xb], 0) : xa; // (2B or B, S, S, 3)
-          const { features, bnStats } = encoder.forward(x, true);
-          const r1 = tf.reshape(features.r1, [x.shape[0], cfg.nRkhs]) as tf.Tensor2D; // (2B or B, D)
+          // One encoder call per view (the official Model.forward): BatchNorm statistics are per view.
+          const fa = encoder.forward(xa, true);
+          const fb = amdim ? encoder.forward(xb, true) : null;
+          const views = fb ? [fa, fb] : [fa];
+          const r1 = tf.concat(views.map((v) => tf.reshape(v.features.r1, [xa.shape[0], cfg.nRkhs]))) as tf.Tensor2D; // (2B or B, D)
           let objective: tf.Scalar;
-          let parts: Omit<StepOutput, 'total' | 'probeLoss' | 'probeAcc'>;
-          if (amdim) {
-            const [fa, fb] = splitFeatures(features);
-            const L = lossFn(fa, fb, { tclip: cfg.tclip, src5: src });
+          let parts: Omit<StepOutput, 'total' | 'probeLoss' | 'probeAcc' | 'probeMlpAcc'>;
+          if (fb) {
+            const L = lossFn(fa.features, fb.features, { tclip: cfg.tclip, src5: src });
             objective = L.total;
             parts = { loss1t5: L.loss1t5, loss1t7: L.loss1t7, loss5t5: L.loss5t5, reg: L.reg, mi1t5: L.mi1t5, mi1t7: L.mi1t7, mi5t5: L.mi5t5 };
           } else {
-            const d = dimObjective(features, { mode: cfg.dimMode, estimator: cfg.dimEstimator, tclip: cfg.tclip });
+            const d = dimObjective(fa.features, { mode: cfg.dimMode, estimator: cfg.dimEstimator, tclip: cfg.tclip });
             objective = d.loss;
             const zero = () => tf.scalar(0);
             parts = { loss1t5: zero(), loss1t7: tf.clone(d.loss), loss5t5: zero(), reg: zero(), mi1t5: zero(), mi1t7: d.estimate, mi5t5: zero() };
           }
           tf.keep(r1);
-          bnStats.forEach((t) => tf.keep(t));
+          views.forEach((v) => v.bnStats.forEach((t) => tf.keep(t)));
           Object.values(parts).forEach((t) => tf.keep(t));
-          held = { bnStats, r1, parts };
+          held = { bnStats: views.map((v) => v.bnStats), r1, parts };
           return objective;
         }, encoder.trainable);
         optimizer.apply(grads);
         const { bnStats, r1, parts } = held!;
-        encoder.updateRunningStats(bnStats);
-        tf.dispose(bnStats);
+        // Two training-mode calls, two running-average updates, in call order (as torch does).
+        for (const stats of bnStats) encoder.updateRunningStats(stats);
+        tf.dispose(bnStats.flat());
 
         let probeLoss: tf.Scalar;
         let probeAcc: tf.Scalar;
+        let probeMlpAcc: tf.Scalar;
         if (labels) {
           const labs = amdim ? tf.concat([labels, labels], 0) : labels; // (2B or B): r1 of both views
-          probeAcc = probeAccuracy(probe.logits(r1), labs); // before the update: the online accuracy
-          const { value, grads: pg } = tf.variableGrads(() => probe.loss(r1, labs), probe.trainable);
+          probeAcc = probeAccuracy(probe.linear.logits(r1), labs); // before the update: the online accuracy
+          const mlpStats: tf.Tensor[] = [];
+          let mlpLogits: tf.Tensor2D | null = null;
+          const { value, grads: pg } = tf.variableGrads(() => {
+            mlpLogits = tf.keep(probe.mlp.logits(r1, true, mlpStats));
+            return tf.add(probe.linear.loss(r1, labs), probeLossOf(mlpLogits, labs, nClasses)) as tf.Scalar;
+          }, probe.trainable);
+          probeMlpAcc = probeAccuracy(mlpLogits!, labs);
           probeOptimizer.apply(pg);
+          probe.mlp.updateRunningStats(mlpStats);
+          tf.dispose([...mlpStats, mlpLogits!]);
           probeLoss = value;
         } else {
           probeLoss = tf.scalar(0);
           probeAcc = tf.scalar(0);
+          probeMlpAcc = tf.scalar(0);
         }
         r1.dispose();
-        return { ...parts, total, probeLoss, probeAcc };
+        return { ...parts, total, probeLoss, probeAcc, probeMlpAcc };
       });
     },
     encode(x) {
       return tf.tidy(() => encoder.embed(x, false));
+    },
+    refreshBatchNorm(batches) {
+      for (const x of batches) {
+        const stats = tf.tidy(() => {
+          const { features, bnStats } = encoder.forward(x, true);
+          const mlpStats: tf.Tensor[] = [];
+          probe.mlp.logits(tf.reshape(features.r1, [x.shape[0], cfg.nRkhs]) as tf.Tensor2D, true, mlpStats);
+          return { enc: bnStats, mlp: mlpStats };
+        });
+        encoder.updateRunningStats(stats.enc);
+        probe.mlp.updateRunningStats(stats.mlp);
+        tf.dispose([...stats.enc, ...stats.mlp]);
+      }
     },
     dispose() {
       optimizer.dispose();

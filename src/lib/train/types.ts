@@ -32,6 +32,8 @@ export interface MetricPoint {
   probeLoss: number;
   /** Online linear probe accuracy on the training batch (both views). */
   probeAcc: number;
+  /** Online MLP probe accuracy (the official Evaluator's second classifier) on the training batch. */
+  probeMlpAcc: number;
   lr: number;
   stepsPerSec: number;
   imagesPerSec: number;
@@ -41,7 +43,7 @@ export interface MetricPoint {
 
 /** The fields of a MetricPoint besides its step, in one fixed order (columns, CSV, serialisation). */
 export const METRIC_KEYS = [
-  'loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time',
+  'loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'probeMlpAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time',
 ] as const satisfies readonly Exclude<keyof MetricPoint, 'step'>[];
 
 export type MetricKey = (typeof METRIC_KEYS)[number];
