@@ -79,7 +79,7 @@ export async function evaluateRun(run: EvaluatedRun, baseline: Baseline | null):
   const labels = run.labeled && testLabels ? Int32Array.from(run.probeSet, (i) => testLabels[i]) : null;
   let linear = NaN, knn = NaN;
   if (labels) {
-    const logitsT = tf.tidy(() => run.model.probe.logits(tf.tensor2d(feats, [n, D])));
+    const logitsT = tf.tidy(() => run.model.probe.linear.logits(tf.tensor2d(feats, [n, D])));
     linear = argmaxAccuracy((await logitsT.data()) as Float32Array, n, C, labels);
     logitsT.dispose();
     knn = knnAccuracy(feats, n, D, labels, 20);
@@ -91,7 +91,9 @@ export async function evaluateRun(run: EvaluatedRun, baseline: Baseline | null):
 
 /** A freshly initialised encoder of the same shape: kNN on its probe features, and a softmax fit on its train features. */
 async function randomBaseline(run: EvaluatedRun, probeLabels: Int32Array): Promise<Baseline> {
-  const rand = createTrainer(run.cfg, nClassesOf(run.data), rngFor(run.cfg.seed, 'random-baseline'));
+  const rand = createTrainer(run.cfg, nClassesOf(run.data), rngFor(run.cfg.seed, 'random-baseline'), {
+    stepsPerEpoch: Math.floor(run.data.train.count / run.cfg.batchSize),
+  });
   try {
     const feats = await encodeImages(run, 'test', run.probeSet, rand);
     return { knn: knnAccuracy(feats, run.probeSet.length, run.cfg.nRkhs, probeLabels, 20), linear: await fittedLinear(run, probeLabels, feats, rand) };

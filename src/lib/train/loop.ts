@@ -61,11 +61,11 @@ export class TrainingRun {
     this.labeled = isLabeled(data);
     this.#readback = new MetricReadback(cfg.batchSize, (points) => {
       // No labels, no probe: its accuracy is not 0 but undefined (the loss stays 0, a true "nothing trained").
-      if (!this.labeled) for (const p of points) p.probeAcc = NaN;
+      if (!this.labeled) for (const p of points) p.probeAcc = p.probeMlpAcc = NaN;
       this.history.push(...points);
       hooks.onMetrics?.(points);
     });
-    this.model = createTrainer(cfg, nClassesOf(data), rngFor(cfg.seed, 'model'), { impl: cfg.impl });
+    this.model = createTrainer(cfg, nClassesOf(data), rngFor(cfg.seed, 'model'), { impl: cfg.impl, stepsPerEpoch: Math.floor(data.train.count / cfg.batchSize) });
     this.#sampler = new BatchSampler(data.train.count, cfg.batchSize, rngFor(cfg.seed, 'batches'));
     this.#augRng = rngFor(cfg.seed, 'augment');
     this.#negRng = rngFor(cfg.seed, 'src5');
