@@ -118,7 +118,7 @@ describe('createTrainer (AMDIM)', () => {
         tensorsAt[s] = tf.memory().numTensors;
       }
       tf.dispose(Object.values(v));
-    });
+    }, 240_000); // 40 steps of two encoder calls each: slow on a loaded CPU
 
     it('leaks no tensors (same count after step 5, 25 and 40; none left after dispose)', () => {
       expect(tensorsAt[25]).toBe(tensorsAt[5]);
