@@ -4,6 +4,7 @@
  * heldout.ts, the checkpoint format in checkpoint.ts. Pure TypeScript: the worker's session, the Node CLI
  * and the tests all drive this.
  */
+import { DecimatedHistory } from './history';
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import { Rng, rngFor } from '../rng';
@@ -46,10 +47,16 @@ export class TrainingRun {
   #batchBytes: Uint8Array;
   #readback: MetricReadback;
   #baseline: Baseline | null = null;
-  /** Everything logged so far, so a checkpoint carries the curves and a resumed run continues them. */
-  readonly history: MetricPoint[] = [];
+  /** The curves so far (bounded: history.ts), so a checkpoint carries them and a resumed run continues them. */
+  readonly #history = new DecimatedHistory<MetricPoint>();
   #poison = false;
-  readonly evalHistory: EvalPoint[] = [];
+  readonly #evalHistory = new DecimatedHistory<EvalPoint>();
+  get history(): readonly MetricPoint[] {
+    return this.#history.points;
+  }
+  get evalHistory(): readonly EvalPoint[] {
+    return this.#evalHistory.points;
+  }
 
   constructor(cfg: Config, data: Dataset, hooks: RunHooks = {}) {
     if (data.train.size !== cfg.imageSize)
@@ -62,7 +69,7 @@ export class TrainingRun {
     this.#readback = new MetricReadback(cfg.batchSize, (points) => {
       // No labels, no probe: its accuracy is not 0 but undefined (the loss stays 0, a true "nothing trained").
       if (!this.labeled) for (const p of points) p.probeAcc = p.probeMlpAcc = NaN;
-      this.history.push(...points);
+      this.#history.pushAll(points);
       hooks.onMetrics?.(points);
     });
     this.model = createTrainer(cfg, nClassesOf(data), rngFor(cfg.seed, 'model'), { impl: cfg.impl, stepsPerEpoch: Math.floor(data.train.count / cfg.batchSize) });
@@ -139,8 +146,7 @@ export class TrainingRun {
   async evaluate(): Promise<{ point: EvalPoint; snapshot: EmbeddingSnapshot }> {
     const { point, snapshot, baseline } = await evaluateRun(this, this.#baseline);
     this.#baseline = baseline;
-    if (this.evalHistory.at(-1)?.step === point.step) this.evalHistory.pop();
-    this.evalHistory.push(point);
+    this.#evalHistory.push(point); // replaces an evaluation of the same step
     return { point, snapshot };
   }
 
@@ -186,8 +192,8 @@ export class TrainingRun {
       sampler: this.#sampler.state,
       augRng: this.#augRng.state,
       negRng: this.#negRng.state,
-      history: this.history.slice(),
-      evalHistory: this.evalHistory.slice(),
+      history: this.#history.toArray(),
+      evalHistory: this.#evalHistory.toArray(),
       savedAt: Date.now(),
     };
     return { meta, tensors };
@@ -203,10 +209,8 @@ export class TrainingRun {
     this.#negRng = new Rng(meta.negRng);
     this.step = meta.step;
     this.time = meta.time;
-    this.history.length = 0;
-    this.history.push(...meta.history);
-    this.evalHistory.length = 0;
-    this.evalHistory.push(...meta.evalHistory);
+    this.#history.replace(meta.history);
+    this.#evalHistory.replace(meta.evalHistory);
     this.#readback.resetClock();
   }
 
