@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { validate, type Config, type PresetName } from '../src/lib/config';
 import { makeEmbeddedDataset } from '../src/lib/data/synthetic';
-import type { Impl } from '../src/lib/model/encoder';
+import type { StepImpl } from '../src/lib/config';
 import { Rng } from '../src/lib/rng';
 import { selectBackend } from '../src/lib/train/backend';
 import { TrainingRun } from '../src/lib/train/loop';
@@ -113,7 +113,7 @@ async function timeSteps(tr: ReturnType<typeof createTrainer>, v: ReturnType<typ
 }
 
 /** Median seconds per step of the bare step on fixed inputs. 'sync' awaits every metric every step. */
-async function stepTime(cfg: Config, impl: Impl, steps: number, readback: 'end' | 'sync', reps = 3): Promise<{ sec: number; firstStepSec: number }> {
+async function stepTime(cfg: Config, impl: StepImpl, steps: number, readback: 'end' | 'sync', reps = 3): Promise<{ sec: number; firstStepSec: number }> {
   const tr = createTrainer(cfg, 10, new Rng(cfg.seed), { impl });
   const v = views(cfg);
   const firstStepSec = (await timeSteps(tr, v, 1, readback)).sec; // includes shader compilation on GPU backends
@@ -132,10 +132,10 @@ async function stepTime(cfg: Config, impl: Impl, steps: number, readback: 'end' 
 async function compareImpls(cfg: Config, steps: number, reps: number) {
   const v = views(cfg);
   const impls = ['baseline', 'fast'] as const;
-  const res = {} as Record<Impl, { sec: number; hostSec: number; firstStepSec: number }>;
-  const times: Record<Impl, number[]> = { baseline: [], fast: [] };
-  const host: Record<Impl, number[]> = { baseline: [], fast: [] };
-  const trainers = {} as Record<Impl, ReturnType<typeof createTrainer>>;
+  const res = {} as Record<StepImpl, { sec: number; hostSec: number; firstStepSec: number }>;
+  const times: Record<StepImpl, number[]> = { baseline: [], fast: [] };
+  const host: Record<StepImpl, number[]> = { baseline: [], fast: [] };
+  const trainers = {} as Record<StepImpl, ReturnType<typeof createTrainer>>;
   try {
     for (const impl of impls) {
       trainers[impl] = createTrainer(cfg, 10, new Rng(cfg.seed), { impl });
@@ -178,7 +178,7 @@ async function agreement(cfg: Config): Promise<number> {
 }
 
 /** Per-kernel time and count for one step (after warm-up), plus the dispatch count. */
-async function profileStep(cfg: Config, impl: Impl) {
+async function profileStep(cfg: Config, impl: StepImpl) {
   const tr = createTrainer(cfg, 10, new Rng(cfg.seed), { impl });
   const v = views(cfg);
   for (let i = 0; i < 2; i++) {

@@ -104,11 +104,6 @@ export class Rng {
     return arr;
   }
 
-  /** A seed for a tfjs random op (tf.randomUniform etc. take a number seed). */
-  seed(): number {
-    return this.uint32();
-  }
-
   /** An independent generator for a named purpose, so adding draws in one place never shifts another. */
   fork(label: string): Rng {
     return new Rng((this.uint32() ^ hashString(label)) >>> 0);

@@ -3,6 +3,7 @@
  * with transfer lists. Positions in `coords`/`neighbors` are probe-set positions (0…n−1); `indices` maps
  * them to held-out images.
  */
+import type { EmbeddingSnapshot } from '../train/types';
 
 export type LayoutMethod = 'tsne' | 'pca' | 'umap';
 
@@ -19,18 +20,8 @@ export interface LayoutParams {
 
 export const DEFAULT_LAYOUT: LayoutParams = { method: 'tsne', outDim: 2, perplexity: 30, learningRate: 'auto', iterations: 500, seed: 0 };
 
-/** One probe-set encoding from the training worker (same shape as the train protocol's EmbeddingSnapshot). */
-export interface EmbedSnapshot {
-  step: number;
-  n: number;
-  dim: number;
-  features: Float32Array; // (n, dim)
-  labels: Int32Array | null;
-  indices: Int32Array;
-}
-
 export type ToEmbed =
-  | { type: 'data'; snapshot: EmbedSnapshot }
+  | { type: 'data'; snapshot: EmbeddingSnapshot }
   | { type: 'params'; params: LayoutParams }
   /** Forget the data and the layout (a new training run). */
   | { type: 'clear' };

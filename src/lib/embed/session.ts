@@ -10,7 +10,8 @@ import { kNearest, knnAccuracyFrom, normalizeRows, type Neighbors } from './knn'
 import { pca } from './pca';
 import { centroidsOf, defaultK, kmeans } from './kmeans';
 import { initTsne, tsneCoords, tsneKL, tsneStep, type TsneState } from './tsne';
-import { DEFAULT_LAYOUT, type EmbedSnapshot, type FromEmbed, type LayoutParams } from './protocol';
+import type { EmbeddingSnapshot } from '../train/types';
+import { DEFAULT_LAYOUT, type FromEmbed, type LayoutParams } from './protocol';
 
 export const KNN_K = 20;
 /** Neighbours listed for a pinned point. */
@@ -31,7 +32,7 @@ interface Active {
 export class EmbedSession {
   #post: Post;
   #params: LayoutParams = { ...DEFAULT_LAYOUT };
-  #snap: EmbedSnapshot | null = null;
+  #snap: EmbeddingSnapshot | null = null;
   #unit: Float32Array | null = null; // (n, dim) rows at unit length: cosine geometry, as the kNN score uses
   #nb: Neighbors | null = null;
   #active: Active | null = null;
@@ -58,7 +59,7 @@ export class EmbedSession {
     this.#snap = this.#unit = this.#nb = this.#active = this.#tsne = this.#prev = this.#clusters = null;
   }
 
-  setData(snap: EmbedSnapshot): void {
+  setData(snap: EmbeddingSnapshot): void {
     if (snap.features.length < snap.n * snap.dim) throw new RangeError(`embedding: ${snap.features.length} feature values for n·dim = ${snap.n}·${snap.dim}`);
     if (snap.n < 4) throw new RangeError(`embedding: need at least 4 probe points, got ${snap.n}`);
     this.#keepLayout();

@@ -1,12 +1,11 @@
 /** Messages between the bounds lab page and `worker/bounds.worker.ts`. One tag, `type`, both directions. */
+import type { Backend } from '../config';
 import type { BackendInfo } from '../train/types';
 import type { LabPoint, LabSettings } from './labSettings';
 
-export type LabBackend = 'auto' | 'webgpu' | 'webgl' | 'cpu';
-
 export type ToBounds =
   /** Starts a fresh run (cancelling any other); points stream back every `streamEvery` steps. */
-  | { type: 'start'; runId: number; settings: LabSettings; backend: LabBackend; streamEvery: number }
+  | { type: 'start'; runId: number; settings: LabSettings; backend: Backend; streamEvery: number }
   | { type: 'batch'; runId: number; batchSize: number }
   | { type: 'stop'; runId: number };
 

@@ -11,7 +11,7 @@ import { convKxKFast } from './fastconv';
 import { ParamBank, batchNorm, conv1x1, convKxK, updateRunningStats, type BatchNormParams } from './params';
 import { bnOrder, encoderPlan, planWeights, type EncoderOptions, type HeadSpec, type ResSpec } from './plan';
 
-export type { EncoderOptions, Impl } from './plan';
+export type { EncoderOptions } from './plan';
 
 /** inputGrad false: x is a constant (the image), its gradient may be skipped. */
 type ConvFn = (x: tf.Tensor4D, w: tf.Tensor4D, s: number, inputGrad?: boolean) => tf.Tensor4D;

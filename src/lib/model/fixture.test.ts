@@ -16,7 +16,7 @@ import f64 from './fixtures/amdim_64.json';
 import schedule from './fixtures/lr_schedule.json';
 import { amdimLoss } from './loss';
 import { amdimLossFused } from './lossFused';
-import type { Impl } from './plan';
+import type { StepImpl } from '../config';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -42,7 +42,7 @@ function relError(got: ArrayLike<number>, want: ArrayLike<number>, floor = 1e-12
   return Math.sqrt(diff) / Math.max(Math.sqrt(norm), floor);
 }
 
-function setup(fx: Fixture, impl: Impl) {
+function setup(fx: Fixture, impl: StepImpl) {
   const c = fx.config;
   const enc = createEncoder({ ndf: c.ndf, nRkhs: c.nRkhs, nDepth: c.nDepth, imageSize: c.imageSize as 32 | 64, useBn: c.useBn, impl }, new Rng(0));
   for (const [name, v] of Object.entries(enc.namedWeights())) v.assign(tf.tensor(floats(fx.weights[name as keyof typeof fx.weights].data), v.shape));
@@ -53,7 +53,7 @@ function setup(fx: Fixture, impl: Impl) {
 }
 
 /** The AMDIM total with each view in its own encoder call (as the trainer runs it); keeps the parts, features, BN stats. */
-function lossAndGrads(fx: Fixture, enc: Encoder, xa: tf.Tensor4D, xb: tf.Tensor4D, impl: Impl) {
+function lossAndGrads(fx: Fixture, enc: Encoder, xa: tf.Tensor4D, xb: tf.Tensor4D, impl: StepImpl) {
   let kept: { parts: Record<string, tf.Scalar>; feats: tf.Tensor[]; stats: tf.Tensor[][] } | null = null;
   const lossFn = impl === 'fast' ? amdimLossFused : amdimLoss;
   const { value, grads } = tf.variableGrads(() => {

@@ -19,9 +19,7 @@
  * where <layer> is stem.res (32 px only), block1.d … block3.d (64 px), block5.d, block3x3.d, rkhs, and a
  * BatchNorm's * is gamma, beta, running_mean, running_var. Layouts are tfjs (NHWC, (k, k, in, out)).
  */
-
-/** 'fast': matmul-shaped conv gradients and written-out BatchNorm gradients; 'baseline': tf.conv2d's own. */
-export type Impl = 'baseline' | 'fast';
+import type { StepImpl } from '../config';
 
 export interface EncoderOptions {
   ndf: number;
@@ -30,7 +28,8 @@ export interface EncoderOptions {
   imageSize: 32 | 64;
   /** The official `use_bn` (default false): BatchNorm inside the residual layers and heads. r1/r5/r7 always get one. */
   useBn?: boolean;
-  impl?: Impl;
+  /** 'fast': matmul-shaped conv gradients and written-out BatchNorm gradients; 'baseline': tf.conv2d's own. */
+  impl?: StepImpl;
 }
 
 /** Stem: valid Conv3x3 with bias, then ReLU. */

@@ -5,7 +5,7 @@
  */
 import { validate, type Config } from '../config';
 import type { RunMeta, RunRecord } from '../data/store';
-import { EVAL_KEYS, METRIC_KEYS } from '../train/types';
+import { EVAL_KEYS, METRIC_KEYS, type EmbeddingSnapshot } from '../train/types';
 
 export { EVAL_KEYS, METRIC_KEYS };
 export type MetricKey = (typeof METRIC_KEYS)[number];
@@ -17,14 +17,8 @@ export interface Series<K extends string> {
   cols: Record<K, number[]>;
 }
 
-export interface RunEmbedding {
-  step: number;
-  n: number;
-  dim: number;
-  /** (n, dim) r1 features of the probe set. */
-  features: Float32Array;
-  labels: Int32Array | null;
-}
+/** A saved run's last embedding: the snapshot without the held-out indices. */
+export type RunEmbedding = Omit<EmbeddingSnapshot, 'indices'>;
 
 export interface RunData {
   id: string;

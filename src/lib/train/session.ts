@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Backend, Config } from '../config';
 import type { Dataset } from '../data/dataset';
 import { makeEmbeddedDataset } from '../data/synthetic';
+import { countParams } from '../model/encoder';
 import { exportEncoder, loadEncoderWeights } from '../model/export';
 import { loseDevice, onDeviceLost, rebuildBackend, selectBackend } from './backend';
 import { TrainingRun, ceilings, type CheckpointMeta } from './loop';
@@ -225,7 +226,7 @@ export class TrainSession {
         this.#lastCheckpoint = { at: this.#clock(), step: r.step };
       }
     }
-    const params = r.model.encoder.trainable.reduce((s, v) => s + v.size, 0);
+    const params = countParams(r.model.encoder.trainable);
     const dataset = { id: data.id, name: data.name, classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.train.size, heldOut: r.probeSet.length };
     this.#emit({ type: 'ready', runId: id, backend: this.#backend!, dataset, ceilings: ceilings(cfg.batchSize), params });
     if (restored) this.#emit({ type: 'history', runId: id, points: r.history.slice(), evals: r.evalHistory.slice() });

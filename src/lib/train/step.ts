@@ -5,10 +5,10 @@
  * step's tidy; only the scalar metrics leave, and the caller reads them back asynchronously and disposes them.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Config } from '../config';
+import type { Config, StepImpl } from '../config';
 import type { Rng } from '../rng';
 import { dimObjective } from '../model/dim';
-import { createEncoder, type Encoder, type Impl } from '../model/encoder';
+import { createEncoder, type Encoder } from '../model/encoder';
 import { amdimLoss, disposeLossCache, sampleSrc5 } from '../model/loss';
 import { disposeConvCache } from '../model/fastconv';
 import { disposeConstants } from '../model/consts';
@@ -75,7 +75,7 @@ export interface TrainerOptions {
    * 'baseline': the first, straightforward implementation, kept so the benchmark can compare both.
    * Both compute the same step (to float rounding) from the same weights.
    */
-  impl?: Impl;
+  impl?: StepImpl;
   /** Steps per epoch of the training set, ⌊N/B⌋: needed for config.lrSchedule 'official'. */
   stepsPerEpoch?: number;
 }

@@ -2,7 +2,8 @@
  * Page side of the bounds lab: owns the worker, accumulates streamed points in columns for the chart, and
  * exposes a small reactive state. One instance per mounted BoundsLab page.
  */
-import type { FromBounds, LabBackend, ToBounds } from '../../lib/info/boundsProtocol';
+import type { Backend } from '../../lib/config';
+import type { FromBounds, ToBounds } from '../../lib/info/boundsProtocol';
 import type { LabPoint, LabSettings } from '../../lib/info/labSettings';
 import type { BackendInfo } from '../../lib/train/types';
 
@@ -61,7 +62,7 @@ export class BoundsRun {
     this.cols = Object.fromEntries(COLUMNS.map((c) => [c, [...this.cols[c], ...points.map((p) => p[c])]])) as Record<Column, number[]>;
   }
 
-  start(settings: LabSettings, backend: LabBackend, streamEvery: number): void {
+  start(settings: LabSettings, backend: Backend, streamEvery: number): void {
     this.#ensureWorker();
     this.#runId++;
     this.cols = emptyCols();
