@@ -52,3 +52,25 @@ export function armName(arm: Arm): string {
   const names = arm.runs.map((r) => r.name.replace(/\s*·?\s*seed\s+\d+\s*$/i, '').trim());
   return names.every((n) => n === names[0]) ? names[0] : names.join(' / ');
 }
+
+/** One run of a comparison's plan: its arm (0 = A), seed, full config and name. */
+export interface PlannedRun {
+  arm: number;
+  seed: number;
+  config: Config;
+  name: string;
+}
+
+/**
+ * Seeds base, base+1, … for every arm, interleaved arm by arm (A s1, B s1, A s2, B s2, …): the order
+ * the runs train in, so a slow-down or a thermal change hits every arm alike.
+ */
+export function interleave(arms: Config[], names: string[], seeds: number): PlannedRun[] {
+  const out: PlannedRun[] = [];
+  for (let s = 0; s < seeds; s++)
+    arms.forEach((c, arm) => {
+      const seed = c.seed + s;
+      out.push({ arm, seed, config: { ...c, seed }, name: `${names[arm]} · seed ${seed}` });
+    });
+  return out;
+}

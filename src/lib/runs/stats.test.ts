@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../config';
 import { Rng } from '../rng';
-import { armScores, groupArms } from './arms';
+import { armName, armScores, groupArms, interleave } from './arms';
 import { band, meanSd, summarize, verdict } from './stats';
 import { fakeRun } from './testRuns';
 
@@ -120,5 +120,19 @@ describe('arms', () => {
     expect(s.linear.mean).toBeCloseTo(ref.mean, 12);
     expect(s.linear.sd).toBeCloseTo(ref.sd, 12);
     expect(s.evals.knn!.n).toBe(2);
+  });
+});
+
+describe('interleave', () => {
+  it('alternates arms seed by seed, and the planned runs group back into the arms', () => {
+    const a = validate({ seed: 5, steps: 3 }, 'tiny'), b = validate({ seed: 5, steps: 3, crop: 'none' }, 'tiny');
+    const plan = interleave([a, b], ['AMDIM CIFAR', 'None'], 3);
+    expect(plan.map((p) => `${p.arm}:${p.seed}`)).toEqual(['0:5', '1:5', '0:6', '1:6', '0:7', '1:7']);
+    expect(plan[3].name).toBe('None · seed 6');
+    expect(plan.every((p) => p.config.seed === p.seed)).toBe(true);
+    const runs = plan.map((p, i) => fakeRun(i + 1, 4, false, { id: `r${i}`, name: p.name, config: p.config }));
+    const arms = groupArms(runs);
+    expect(arms.map((x) => x.seeds)).toEqual([[5, 6, 7], [5, 6, 7]]);
+    expect(arms.map(armName)).toEqual(['AMDIM CIFAR', 'None']);
   });
 });

@@ -8,7 +8,10 @@
  */
 import type { Config } from '../../lib/config';
 import type { TrainerClient } from '../../lib/worker/client.svelte';
+import type { PlannedRun } from '../../lib/runs/arms';
 import { recorder } from './recorder.svelte';
+
+export { interleave, type PlannedRun } from '../../lib/runs/arms';
 
 export interface Running {
   index: number;
@@ -18,24 +21,6 @@ export interface Running {
   seed: number;
   name: string;
   target: number;
-}
-
-export interface PlannedRun {
-  arm: number;
-  seed: number;
-  config: Config;
-  name: string;
-}
-
-/** Seeds base, base+1, … for every arm, interleaved arm by arm: the order the runs train in. */
-export function interleave(arms: Config[], names: string[], seeds: number): PlannedRun[] {
-  const out: PlannedRun[] = [];
-  for (let s = 0; s < seeds; s++)
-    arms.forEach((c, arm) => {
-      const seed = c.seed + s;
-      out.push({ arm, seed, config: { ...c, seed }, name: `${names[arm]} · seed ${seed}` });
-    });
-  return out;
 }
 
 export class ComparisonDriver {
