@@ -38,10 +38,10 @@ def _bench(rank, world, a, cfg, port, out_q):
         dist.init_process_group(backend, rank=rank, world_size=world)
         D.set_group(dist.new_group(list(range(world)), backend=backend))
     B, S = cfg["batchSize"], cfg["imageSize"]
-    tr = Trainer(cfg, 2, rng_for(cfg["seed"], "model"), dev)
+    tr = Trainer(cfg, 2, rng_for(cfg["seed"], "model"), dev, steps_per_epoch=1000)
     if world > 1:
         tr.encoder.set_sync_bn(True)
-        tr.model = torch.nn.parallel.DistributedDataParallel(tr.encoder, device_ids=[dev.index] if dev.type == "cuda" else None,
+        tr.model = torch.nn.parallel.DistributedDataParallel(tr.model, device_ids=[dev.index] if dev.type == "cuda" else None,
                                                              broadcast_buffers=False)
     gather = D.all_gather_rows if (a.gather_negatives and world > 1) else None
     g = torch.Generator().manual_seed(1)
@@ -76,7 +76,7 @@ def _bench(rank, world, a, cfg, port, out_q):
         out_q.put({"what": "infomax_lab twin: Trainer.step with augmentation, DDP when processes > 1", "torch": torch.__version__,
                    "device": dev.type, "gpu": torch.cuda.get_device_name(dev) if dev.type == "cuda" else None,
                    "processes": world, "threadsPerProcess": torch.get_num_threads(), "cpu": platform.processor() or platform.machine(),
-                   "cores": os.cpu_count(), "preset": a.preset, "batch": B, "gatherNegatives": bool(gather),
+                   "cores": os.cpu_count(), "loadAverage1m": os.getloadavg()[0], "preset": a.preset, "batch": B, "gatherNegatives": bool(gather),
                    "msPerStep": sec * 1000, "stepsPerSec": 1 / sec, "imagesPerSec": B / sec, "firstStepSec": first})
     if world > 1:
         dist.destroy_process_group()

@@ -78,24 +78,27 @@ def read_bundle(folder):
 
 
 def optimizer_tensors(trainer):
-    """Adam state and probe by the app's names (see the module docstring)."""
+    """Adam state and classifiers by the app's names (see the module docstring)."""
     out = {}
     params = dict(trainer.encoder.named_parameters())
     for n in trainer.param_names:
         s = trainer.opt.state.get(params[n], {})
         out[f"adam.m.{n}"] = s.get("exp_avg", torch.zeros_like(params[n])).detach().float().cpu()
         out[f"adam.v.{n}"] = s.get("exp_avg_sq", torch.zeros_like(params[n])).detach().float().cpu()
-    if trainer.probe is not None:
-        for n, p in trainer.probe.named_parameters():
-            out[f"probe.{n}"] = p.detach().float().cpu()
-            s = trainer.probe_opt.state.get(p, {})
-            out[f"probe-adam.m.{n}"] = s.get("exp_avg", torch.zeros_like(p)).detach().float().cpu()
-            out[f"probe-adam.v.{n}"] = s.get("exp_avg_sq", torch.zeros_like(p)).detach().float().cpu()
+    sd = trainer.probe.state_dict()
+    pparams = dict(trainer.probe.named_parameters())
+    for n in trainer.probe.names:
+        out[f"probe.{n}"] = sd[n].detach().float().cpu()
+    for n in trainer.probe.trainable:
+        s = trainer.probe_opt.state.get(pparams[n], {})
+        out[f"probe-adam.m.{n}"] = s.get("exp_avg", torch.zeros_like(pparams[n])).detach().float().cpu()
+        out[f"probe-adam.v.{n}"] = s.get("exp_avg_sq", torch.zeros_like(pparams[n])).detach().float().cpu()
     return out
 
 
 def load_optimizer(trainer, tensors, state):
-    """Puts Adam moments, step counts and the probe back (the inverse of optimizer_tensors)."""
+    """Puts Adam moments, step counts and the classifiers back (the inverse of optimizer_tensors). Classifiers made
+    for another number of classes (another dataset) are left fresh."""
     params = dict(trainer.encoder.named_parameters())
     steps = int(state.get("adamStep", 0))
     for n in trainer.param_names:
@@ -106,16 +109,17 @@ def load_optimizer(trainer, tensors, state):
             p = params[n]
             trainer.opt.state[p] = {"step": torch.tensor(float(steps)), "exp_avg": m.to(p), "exp_avg_sq": v.to(p)}
     trainer.steps = steps
-    trainer.probe_steps = int(state.get("probeAdamStep", 0))
-    if trainer.probe is not None and f"probe.{next(iter(dict(trainer.probe.named_parameters())))}" in tensors:
-        psteps = int(state.get("probeAdamStep", 0))
-        with torch.no_grad():
-            for n, p in trainer.probe.named_parameters():
-                t = tensors[f"probe.{n}"]
-                if list(t.shape) != list(p.shape):
-                    break  # another number of classes: keep the fresh probe
-                p.copy_(t)
-                if psteps > 0:
-                    trainer.probe_opt.state[p] = {"step": torch.tensor(float(psteps)),
-                                                  "exp_avg": tensors[f"probe-adam.m.{n}"].to(p),
-                                                  "exp_avg_sq": tensors[f"probe-adam.v.{n}"].to(p)}
+    sd = trainer.probe.state_dict()
+    if not all(f"probe.{n}" in tensors and list(tensors[f"probe.{n}"].shape) == list(sd[n].shape) for n in trainer.probe.names):
+        return
+    psteps = int(state.get("probeAdamStep", 0))
+    trainer.probe_steps = psteps
+    pparams = dict(trainer.probe.named_parameters())
+    with torch.no_grad():
+        for n in trainer.probe.names:
+            sd[n].copy_(tensors[f"probe.{n}"])
+    if psteps > 0:
+        for n in trainer.probe.trainable:
+            p = pparams[n]
+            trainer.probe_opt.state[p] = {"step": torch.tensor(float(psteps)), "exp_avg": tensors[f"probe-adam.m.{n}"].to(p),
+                                          "exp_avg_sq": tensors[f"probe-adam.v.{n}"].to(p)}

@@ -55,12 +55,12 @@ def evaluate(trainer, data, cfg):
     idx = torch.tensor(probe_indices(len(data.test), cfg["probeSize"], cfg["seed"]))
     x, y = data.test[idx], data.test_labels[idx]
     feats = trainer.encode(x)
-    rand = Encoder(cfg["ndf"], cfg["nRkhs"], cfg["nDepth"], cfg["imageSize"], rng_for(cfg["seed"], "random-baseline").fork("encoder"))
+    rand = Encoder(cfg["ndf"], cfg["nRkhs"], cfg["nDepth"], cfg["imageSize"], rng_for(cfg["seed"], "random-baseline").fork("encoder"),
+                   use_bn=cfg.get("useBn", 0) == 1)
     rand.eval()
     rfeats = torch.cat([rand.embed(x[i:i + 256].to(torch.get_default_dtype()) / 255) for i in range(0, len(x), 256)])
     out = {"n": len(x), "knn": knn_accuracy(feats, y), "knnRandom": knn_accuracy(rfeats, y),
            "knnPixels": knn_accuracy(x.reshape(len(x), -1).float(), y)}
-    if trainer.probe is not None:
-        trainer.probe.eval()
-        out["linear"] = float(probe_accuracy(trainer.probe(feats.to(trainer.device)).cpu(), y))
+    out["linear"] = float(probe_accuracy(trainer.probe.lin(feats.to(trainer.device)).cpu(), y))
+    out["mlp"] = float(probe_accuracy(trainer.probe.mlp(feats.to(trainer.device)).cpu(), y))
     return out

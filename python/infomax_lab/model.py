@@ -16,74 +16,102 @@ from .dist import all_reduce_sum, world
 
 BN_EPS = 1e-5
 BN_MOMENTUM = 0.1
-INPUT_MEAN = [125.3 / 255, 123.0 / 255, 113.9 / 255]
-INPUT_STD = [63.0 / 255, 62.1 / 255, 66.7 / 255]
+CIFAR_MEAN = [125.3 / 255, 123.0 / 255, 113.9 / 255]
+CIFAR_STD = [63.0 / 255, 62.1 / 255, 66.7 / 255]
+STL_MEAN = [0.43, 0.42, 0.39]
+STL_STD = [0.27, 0.26, 0.27]
 
 
 # ---------------------------------------------------------------- the plan (plan.ts)
 
-def _block(name, nin, nout, k, s, depth):
-    return [(f"{name}.0", nin, nout, k, s)] + [(f"{name}.{d}", nout, nout, 1, 1) for d in range(1, depth)]
+def _out(size, k, s):
+    return (size - k) // s + 1
 
 
-def encoder_plan(ndf, n_rkhs, n_depth, image_size):
-    """Residual layers as (name, nIn, nOut, k, s), grouped as plan.ts groups them."""
-    w7 = 8 * ndf if image_size == 64 else 4 * ndf
-    down = [("stem.res", ndf, ndf, 1, 1)]
+def encoder_plan(ndf, n_rkhs, n_depth, image_size, use_bn=False):
+    """plan.ts encoderPlan: residual layers as dicts {name, nIn, nOut, k, s, bn}, grouped as the app groups them."""
+    if image_size not in (32, 64):
+        raise ValueError(f"encoder: imageSize must be 32 or 64, got {image_size}")
+
+    def res(name, nin, nout, k, s):
+        return {"name": name, "nIn": nin, "nOut": nout, "k": k, "s": s, "bn": bool(use_bn)}
+
+    def block(name, nin, nout, k, s):
+        return [res(f"{name}.0", nin, nout, k, s)] + [res(f"{name}.{d}", nout, nout, 1, 1) for d in range(1, n_depth)]
+
     if image_size == 64:
-        down += _block("block1", ndf, 2 * ndf, 4, 2, n_depth) + _block("block2", 2 * ndf, 4 * ndf, 4, 2, n_depth) \
-            + _block("block3", 4 * ndf, 8 * ndf, 2, 2, n_depth)
+        down = block("block1", ndf, 2 * ndf, 4, 2) + block("block2", 2 * ndf, 4 * ndf, 4, 2) + block("block3", 4 * ndf, 8 * ndf, 2, 2)
     else:
-        down += _block("block1", ndf, 2 * ndf, 4, 2, n_depth) + _block("block2", 2 * ndf, 4 * ndf, 2, 2, n_depth)
+        down = [res("stem.res", ndf, ndf, 1, 1)] + block("block1", ndf, 2 * ndf, 4, 2) + block("block2", 2 * ndf, 4 * ndf, 2, 2)
+    w7 = 8 * ndf if image_size == 64 else 4 * ndf
     return {
-        "w7": w7, "down": down, "to5": _block("block5", w7, w7, 3, 1, n_depth),
-        "to3": _block("block3x3", w7, w7, 3, 1, n_depth), "rkhs": ("rkhs", w7, n_rkhs, 3, 1),
-        "heads": [("head7", w7, n_rkhs), ("head5", w7, n_rkhs)],
+        "ndf": ndf, "nRkhs": n_rkhs, "useBn": bool(use_bn), "w7": w7, "down": down, "bn7": "bn7" if use_bn else None,
+        "to5": block("block5", w7, w7, 3, 1), "to3": block("block3x3", w7, w7, 3, 1), "rkhs": res("rkhs", w7, n_rkhs, 3, 1),
+        "heads": [{"name": "head7", "nIn": w7, "nOut": n_rkhs, "bnHid": bool(use_bn)},
+                  {"name": "head5", "nIn": w7, "nOut": n_rkhs, "bnHid": bool(use_bn)}],
+        "input": (STL_MEAN, STL_STD) if image_size == 64 else (CIFAR_MEAN, CIFAR_STD),
     }
 
 
-def weight_shapes(ndf, n_rkhs, n_depth, image_size):
-    """[(name, shape)] of every encoder weight in creation (checkpoint) order: weightShapes() of plan.ts."""
-    p = encoder_plan(ndf, n_rkhs, n_depth, image_size)
-    out = [("stem.conv.weight", [3, 3, 3, ndf]), ("stem.conv.bias", [ndf])]
-    for name, nin, nout, k, _ in p["down"] + p["to5"] + p["to3"] + [p["rkhs"]]:
-        out += [(f"{name}.conv1.weight", [nin, nout] if k == 1 else [k, k, nin, nout]), (f"{name}.conv1.bias", [nout]),
-                (f"{name}.conv2.weight", [nout, nout]), (f"{name}.conv2.bias", [nout])]
-    out += [(f"rkhs.bn.{p_}", [n_rkhs]) for p_ in ("gamma", "beta", "running_mean", "running_var")]
-    for name, nin, nout in p["heads"]:
-        out += [(f"{name}.conv1.weight", [nin, nout]), (f"{name}.conv2.weight", [nout, nout]),
-                (f"{name}.shortcut.weight", [nin, nout])]
-        out += [(f"{name}.bn_out.{p_}", [nout]) for p_ in ("gamma", "beta", "running_mean", "running_var")]
+def _u(fan_in):
+    return ("uniform", 1 / math.sqrt(fan_in))
+
+
+_ZERO, _ONE = ("const", 0.0), ("const", 1.0)
+
+
+def _bn(name, c):
+    return [(f"{name}.gamma", [c], _ONE, True), (f"{name}.beta", [c], _ZERO, True),
+            (f"{name}.running_mean", [c], _ZERO, False), (f"{name}.running_var", [c], _ONE, False)]
+
+
+def _res(l):
+    w = [(f"{l['name']}.conv1.weight", [l["nIn"], l["nOut"]] if l["k"] == 1 else [l["k"], l["k"], l["nIn"], l["nOut"]],
+          _u(l["k"] * l["k"] * l["nIn"]), True),
+         (f"{l['name']}.conv2.weight", [l["nOut"], l["nOut"]], _ZERO, True)]
+    return w + (_bn(f"{l['name']}.bn1", l["nOut"]) if l["bn"] else [])
+
+
+def _head(h):
+    return ([(f"{h['name']}.conv1.weight", [h["nIn"], h["nOut"]], _u(h["nIn"]), True),
+             (f"{h['name']}.conv2.weight", [h["nOut"], h["nOut"]], _ZERO, True)]
+            + (_bn(f"{h['name']}.bn_hid", h["nOut"]) if h["bnHid"] else []) + _bn(f"{h['name']}.bn_out", h["nOut"])
+            + [(f"{h['name']}.shortcut.weight", [h["nIn"], h["nOut"]], ("eyeNoise", 0.01) if h["nOut"] >= h["nIn"] else _u(h["nIn"]), True),
+               (f"{h['name']}.shortcut.bias", [h["nOut"]], _u(h["nIn"]), True)])
+
+
+def plan_weights(p):
+    """[(name, shape, init, trainable)] of every encoder weight in creation order: planWeights() of plan.ts."""
+    out = [("stem.conv.weight", [3, 3, 3, p["ndf"]], _u(27), True), ("stem.conv.bias", [p["ndf"]], _u(27), True)]
+    for l in p["down"]:
+        out += _res(l)
+    out += _bn(p["bn7"], p["w7"]) if p["bn7"] else []
+    for l in p["to5"] + p["to3"] + [p["rkhs"]]:
+        out += _res(l)
+    out += _bn("rkhs.bn", p["nRkhs"])
+    for h in p["heads"]:
+        out += _head(h)
     return out
 
 
-def he_bound(fan_in):
-    return math.sqrt(6 / fan_in)
+def weight_shapes(ndf, n_rkhs, n_depth, image_size, use_bn=False):
+    """[(name, shape)] in creation (checkpoint) order: weightShapes() of plan.ts."""
+    return [(n, s) for n, s, _, _ in plan_weights(encoder_plan(ndf, n_rkhs, n_depth, image_size, use_bn))]
 
 
-def initial_values(shapes, rng):
-    """The app's ParamBank draws, in creation order: name → tensor (default dtype)."""
+def initial_values(specs, rng):
+    """The app's ParamBank.create draws, in creation order: name → tensor (default dtype)."""
     vals = {}
-    for name, shape in shapes:
+    for name, shape, (kind, arg), _ in specs:
         n = math.prod(shape)
-        last = name.rsplit(".", 1)[-1]
-        if name == "stem.conv.weight":
-            bound = he_bound(27)
-        elif name.endswith("conv1.weight") and ".bn" not in name:
-            fan_in = shape[0] if len(shape) == 2 else shape[0] * shape[1] * shape[2]
-            bound = he_bound(fan_in)
+        if kind == "const":
+            v = torch.full([n], float(arg), dtype=torch.float64)
         else:
-            bound = None
-        if bound is not None:
-            v = torch.tensor([rng.uniform(-bound, bound) for _ in range(n)], dtype=torch.float64)
-        elif name.endswith("shortcut.weight"):
-            v = torch.tensor([rng.uniform(-0.01, 0.01) for _ in range(n)], dtype=torch.float64).reshape(shape)
-            for c in range(min(shape)):
-                v[c, c] = 1
-        elif last in ("gamma", "running_var"):
-            v = torch.ones(n, dtype=torch.float64)
-        else:  # biases, the zero-initialised second convs, beta, running_mean
-            v = torch.zeros(n, dtype=torch.float64)
+            v = torch.tensor([rng.uniform(-arg, arg) for _ in range(n)], dtype=torch.float64)
+            if kind == "eyeNoise":  # identity on the overlapping channels of an (in, out) matrix
+                v = v.reshape(shape)
+                for c in range(min(shape[0], shape[1])):
+                    v[c, c] = 1
         vals[name] = v.reshape(shape).to(torch.get_default_dtype())
     return vals
 
@@ -132,18 +160,21 @@ class Conv(nn.Module):
 
 
 class ResNxN(nn.Module):
-    """h = conv1×1(ReLU(conv_k×k,s(x))) + shortcut(x); shortcut = avg-pool, zero-padded or cut in channels."""
+    """ConvResNxN: conv2_1×1(ReLU([bn1](conv1_k×k,s(x)))) + shortcut(x), no biases; shortcut = avg-pool, zero-padded
+    or cut in channels."""
 
-    def __init__(self, nin, nout, k, s):
+    def __init__(self, l):
         super().__init__()
-        self.nin, self.nout, self.k, self.s = nin, nout, k, s
-        self.conv1 = Conv([nin, nout] if k == 1 else [k, k, nin, nout], True)
-        self.conv2 = Conv([nout, nout], True)
+        self.nin, self.nout, self.k, self.s = l["nIn"], l["nOut"], l["k"], l["s"]
+        self.conv1 = Conv([self.nin, self.nout] if self.k == 1 else [self.k, self.k, self.nin, self.nout], False)
+        self.conv2 = Conv([self.nout, self.nout], False)
+        self.bn1 = BatchNorm(self.nout) if l["bn"] else None
 
     def forward(self, x):
-        a = conv_1x1(x, self.conv1.weight, self.conv1.bias) if self.k == 1 else \
-            conv_kxk(x, self.conv1.weight, self.s) + self.conv1.bias[None, :, None, None]
-        h = conv_1x1(F.relu(a), self.conv2.weight, self.conv2.bias)
+        a = conv_1x1(x, self.conv1.weight) if self.k == 1 else conv_kxk(x, self.conv1.weight, self.s)
+        if self.bn1 is not None:
+            a = self.bn1(a)
+        h = conv_1x1(F.relu(a), self.conv2.weight)
         sc = F.avg_pool2d(x, self.k, self.s) if (self.k > 1 or self.s > 1) else x
         if self.nout > self.nin:
             sc = F.pad(sc, (0, 0, 0, 0, 0, self.nout - self.nin))
@@ -153,60 +184,69 @@ class ResNxN(nn.Module):
 
 
 class Head(nn.Module):
-    """AMDIM's FakeRKHSConvNet: BN(conv1×1(ReLU(conv1×1 x)) + W_sc x)."""
+    """AMDIM's FakeRKHSConvNet: bn_out(conv2(ReLU([bn_hid](conv1 x))) + shortcut(x) + b_sc), all 1×1."""
 
-    def __init__(self, nin, nout):
+    def __init__(self, h):
         super().__init__()
+        nin, nout = h["nIn"], h["nOut"]
         self.conv1 = Conv([nin, nout], False)
         self.conv2 = Conv([nout, nout], False)
-        self.shortcut = Conv([nin, nout], False)
+        self.bn_hid = BatchNorm(nout) if h["bnHid"] else None
         self.bn_out = BatchNorm(nout)
+        self.shortcut = Conv([nin, nout], True)
 
     def forward(self, x):
-        res = conv_1x1(F.relu(conv_1x1(x, self.conv1.weight)), self.conv2.weight)
-        return self.bn_out(res + conv_1x1(x, self.shortcut.weight))
+        a = conv_1x1(x, self.conv1.weight)
+        if self.bn_hid is not None:
+            a = self.bn_hid(a)
+        res = conv_1x1(F.relu(a), self.conv2.weight)
+        return self.bn_out(res + conv_1x1(x, self.shortcut.weight, self.shortcut.bias))
 
 
 class Stem(nn.Module):
-    def __init__(self, ndf):
+    def __init__(self, ndf, res):
         super().__init__()
         self.conv = Conv([3, 3, 3, ndf], True)
-        self.res = ResNxN(ndf, ndf, 1, 1)
+        if res is not None:
+            self.res = ResNxN(res)
 
 
 class Rkhs(ResNxN):
-    def __init__(self, nin, nout):
-        super().__init__(nin, nout, 3, 1)
-        self.bn = BatchNorm(nout)
+    def __init__(self, l):
+        super().__init__(l)
+        self.bn = BatchNorm(l["nOut"])
 
 
 class Encoder(nn.Module):
-    """forward(x): x (N, S, S, 3) RGB in [0, 1] (the app's layout) → dict r1 (N, D), r5 (N, D, 5, 5), r7 (N, D, 7, 7)."""
+    """forward(x): x (N, S, S, 3) RGB in [0, 1] (the app's layout) → dict r1 (N, D), r5 (N, D, 5, 5), r7 (N, D, 7, 7).
+    One call per view, as the app and the official Model.forward: BatchNorm statistics are per call."""
 
-    def __init__(self, ndf, n_rkhs, n_depth, image_size, seed_rng=None):
+    def __init__(self, ndf, n_rkhs, n_depth, image_size, seed_rng=None, use_bn=False):
         super().__init__()
-        if image_size not in (32, 64):
-            raise ValueError(f"encoder: imageSize must be 32 or 64, got {image_size}")
-        self.opts = {"ndf": ndf, "nRkhs": n_rkhs, "nDepth": n_depth, "imageSize": image_size}
-        p = encoder_plan(ndf, n_rkhs, n_depth, image_size)
-        self.stem = Stem(ndf)
+        self.opts = {"ndf": ndf, "nRkhs": n_rkhs, "nDepth": n_depth, "imageSize": image_size, "useBn": bool(use_bn)}
+        p = self.plan = encoder_plan(ndf, n_rkhs, n_depth, image_size, use_bn)
+        stem_res = p["down"][0] if p["down"][0]["name"] == "stem.res" else None
+        self.stem = Stem(ndf, stem_res)
         groups = {}
-        for name, nin, nout, k, s in p["down"][1:] + p["to5"] + p["to3"]:
-            block, idx = name.split(".")
-            groups.setdefault(block, nn.ModuleList()).append(ResNxN(nin, nout, k, s))
+        for l in [l for l in p["down"] if l is not stem_res] + p["to5"] + p["to3"]:
+            groups.setdefault(l["name"].split(".")[0], nn.ModuleList()).append(ResNxN(l))
         for block, layers in groups.items():
             self.add_module(block, layers)
-        self.down_names = list(dict.fromkeys(n.split(".")[0] for n, *_ in p["down"][1:]))
-        self.rkhs = Rkhs(p["w7"], n_rkhs)
-        self.head7 = Head(p["w7"], n_rkhs)
-        self.head5 = Head(p["w7"], n_rkhs)
-        self.register_buffer("mean", torch.tensor(INPUT_MEAN).view(1, 3, 1, 1), persistent=False)
-        self.register_buffer("inv_std", 1 / torch.tensor(INPUT_STD).view(1, 3, 1, 1), persistent=False)
-        names = [n for n, _ in weight_shapes(ndf, n_rkhs, n_depth, image_size)]
-        assert names == list(self.state_dict().keys()) or set(names) == set(self.state_dict().keys()), "plan and module disagree"
-        self.names = names
+        self.down_names = list(dict.fromkeys(l["name"].split(".")[0] for l in p["down"] if l is not stem_res))
+        self.bn7 = BatchNorm(p["w7"]) if p["bn7"] else None
+        self.rkhs = Rkhs(p["rkhs"])
+        self.head7 = Head(p["heads"][0])
+        self.head5 = Head(p["heads"][1])
+        mean, std = p["input"]
+        self.register_buffer("mean", torch.tensor(mean).view(1, 3, 1, 1), persistent=False)
+        self.register_buffer("inv_std", 1 / torch.tensor(std).view(1, 3, 1, 1), persistent=False)
+        specs = plan_weights(p)
+        self.names = [n for n, *_ in specs]
+        self.trainable = [n for n, _, _, t in specs if t]
+        if set(self.names) != set(self.state_dict().keys()):
+            raise AssertionError(f"plan and module disagree: {sorted(set(self.names) ^ set(self.state_dict().keys()))[:3]}")
         if seed_rng is not None:
-            self.load_app_weights(initial_values(weight_shapes(ndf, n_rkhs, n_depth, image_size), seed_rng))
+            self.load_app_weights(initial_values(specs, seed_rng))
 
     def set_sync_bn(self, on):
         for m in self.modules():
@@ -237,10 +277,13 @@ class Encoder(nn.Module):
     def trunk(self, x):
         h = (x.permute(0, 3, 1, 2) - self.mean) * self.inv_std  # (N, 3, S, S)
         h = F.relu(conv_kxk(h, self.stem.conv.weight, 1) + self.stem.conv.bias[None, :, None, None])
-        h = self.stem.res(h)
+        if hasattr(self.stem, "res"):
+            h = self.stem.res(h)
         for name in self.down_names:
             for layer in getattr(self, name):
                 h = layer(h)
+        if self.bn7 is not None:
+            h = self.bn7(h)
         m7 = h  # (N, w7, 7, 7)
         for layer in self.block5:
             h = layer(h)
@@ -260,5 +303,4 @@ class Encoder(nn.Module):
 
 def trainable_names(encoder):
     """Trainable parameters in the app's creation order (the order of the app's flat Adam moments)."""
-    params = dict(encoder.named_parameters())
-    return [n for n in encoder.names if n in params]
+    return list(encoder.trainable)

@@ -86,7 +86,7 @@ def run(rank, world, local_rank, args, cfg, data, log=print):
     setup_dist(rank, world, device)
     torch.manual_seed(cfg["seed"])
     n_classes = max(2, len(data.class_names))  # as the app: a 2-way probe that is never trained without labels
-    trainer = Trainer(cfg, n_classes, rng_for(cfg["seed"], "model"), device)
+    trainer = Trainer(cfg, n_classes, rng_for(cfg["seed"], "model"), device, steps_per_epoch=len(data.train) // B)
     sampler = BatchSampler(len(data.train), B, rng_for(cfg["seed"], "batches"))
     aug_rng, neg_rng = rng_for(cfg["seed"], "augment"), rng_for(cfg["seed"], "src5")
     step, history, t_prev = 0, [], 0.0
@@ -106,7 +106,7 @@ def run(rank, world, local_rank, args, cfg, data, log=print):
     if world > 1:
         trainer.encoder.set_sync_bn(not args.local_bn)
         trainer.model = torch.nn.parallel.DistributedDataParallel(
-            trainer.encoder, device_ids=[device.index] if device.type == "cuda" else None, broadcast_buffers=args.local_bn)
+            trainer.model, device_ids=[device.index] if device.type == "cuda" else None, broadcast_buffers=args.local_bn)
     gather = D.all_gather_rows if (args.gather_negatives and world > 1) else None
     scaler = torch.cuda.amp.GradScaler() if args.amp else None
     n_steps = cfg["steps"] if args.steps is None else args.steps
@@ -139,7 +139,7 @@ def run(rank, world, local_rank, args, cfg, data, log=print):
             out = {k: float(v) / world for k, v in zip(keys, t)}
         step += 1
         if rank == 0:
-            out.update(step=step, lr=lr_at(cfg, trainer.steps - 1), time=time.time() - t0)
+            out.update(step=step, lr=lr_at(cfg, trainer.steps - 1, trainer.steps_per_epoch), time=time.time() - t0)
             metrics_file.write(json.dumps(out) + "\n")
             history.append(out)
             if not args.quiet and (step % cfg["logEvery"] == 0 or step == 1):
