@@ -153,7 +153,7 @@ export const SCHEMA: Readonly<Record<keyof Config, Spec>> = Object.freeze({
   nRkhs: int(4, 4096, 'Embedding size of r1, r5 and r7 (the critic space).'),
   nDepth: int(1, 8, 'ResNxN layers per encoder block.'),
   useBn: oneOf([0, 1], 'BatchNorm inside the encoder (after every ResNxN conv, on the 7×7 map, in the heads’ hidden layer): 1 = on. The official default is 0 (off): only r1, r5 and r7 get a BatchNorm.'),
-  tclip: num(1, 1000, 'Soft clip of NCE scores: c·tanh(s/c).'),
+  tclip: num(1, 1000, 'Soft clip of AMDIM’s NCE scores: c·tanh(s/c) (Deep InfoMax uses plain dot products, as cortex_DIM).'),
   dimMode: oneOf(['global', 'local', 'both'], 'Deep InfoMax: global, local or both objectives.'),
   dimEstimator: oneOf(['jsd', 'nce', 'dv'], 'Deep InfoMax MI estimator.'),
   batchSize: int(2, 1024, 'Images per step; each NCE softmax has 1 + (B−1)·t² candidates.'),

@@ -1,19 +1,61 @@
 /**
- * Deep InfoMax on one view (SCIENCE.md §3). The global code E(x) is r1; the local features C(x) are the
- * 7×7 map through its head. Local DIM scores E(x_i) against every location of every image; global DIM
- * scores E(x_i) against each image's location-averaged map. Negatives are the other images, as in AMDIM.
+ * Deep InfoMax on one view (SCIENCE.md §3; cortex_DIM). The global code E(x) is r1; the local features C(x)
+ * are the 7×7 map through its head. Local DIM scores E(x_i) against every location of every image; global
+ * DIM scores E(x_i) against the whole 7×7 map of each image encoded by a small convnet (cortex_DIM's GlobalDIM
+ * encodes the local map with a copy of the encoder's remaining layers ending in a linear layer: here
+ * 3×3 conv → 5×5, 3×3 conv → 3×3, linear, the shape of the AMDIM encoder's own 7 → 5 → 3 → 1 stages).
+ * Scores are plain dot products, as in cortex_DIM (no 1/√D, no tanh clip). Negatives are the other images.
  * Prior matching (adversarial) is left out.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { DimEstimator, DimMode } from '../config';
+import type { Rng } from '../rng';
 import type { Features } from './encoder';
-import { nceCandidates, nceMasks, nceScores, softClip, splitScores } from './loss';
+import { nceCandidates, nceMasks, splitScores } from './loss';
+import { ParamBank, convKxK } from './params';
 
 export interface DimOptions {
   mode: DimMode;
   estimator: DimEstimator;
-  /** Soft clip of the scores; keeps DV's exponentials finite. */
-  tclip: number;
+}
+
+/** cortex_DIM's global MI network, sized for the 7×7 map: (B, 7, 7, D) → (B, D). */
+export interface DimGlobalNet {
+  readonly trainable: tf.Variable[];
+  namedWeights(): Record<string, tf.Variable>;
+  apply(map: tf.Tensor4D): tf.Tensor2D;
+  dispose(): void;
+}
+
+/** Weights and biases with torch's default init, U(±1/√fan_in). */
+export function createDimGlobalNet(D: number, rng: Rng): DimGlobalNet {
+  const bank = new ParamBank(rng);
+  const U = (fanIn: number) => ({ kind: 'uniform' as const, bound: 1 / Math.sqrt(fanIn) });
+  const w = (name: string, shape: number[], fanIn: number) => bank.create({ name, shape, init: U(fanIn), trainable: true });
+  const c1 = w('global.conv1.weight', [3, 3, D, D], 9 * D);
+  const b1 = w('global.conv1.bias', [D], 9 * D);
+  const c2 = w('global.conv2.weight', [3, 3, D, D], 9 * D);
+  const b2 = w('global.conv2.bias', [D], 9 * D);
+  const fc = w('global.fc.weight', [9 * D, D], 9 * D);
+  const fb = w('global.fc.bias', [D], 9 * D);
+  return {
+    trainable: bank.trainable,
+    namedWeights: () => ({ ...bank.named }),
+    apply(map) {
+      const [B, H, W] = map.shape;
+      if (H !== 7 || W !== 7) throw new Error(`dim: the global network takes a 7×7 map, got ${H}×${W}`);
+      let h = tf.relu(tf.add(convKxK(map, c1 as tf.Tensor4D, 1), b1)) as tf.Tensor4D; // (B, 5, 5, D)
+      h = tf.relu(tf.add(convKxK(h, c2 as tf.Tensor4D, 1), b2)) as tf.Tensor4D; // (B, 3, 3, D)
+      return tf.add(tf.matMul(tf.reshape(h, [B, 9 * D]), fc as tf.Tensor2D), fb) as tf.Tensor2D; // (B, D)
+    },
+    dispose: () => tf.dispose(bank.trainable),
+  };
+}
+
+/** s[i, j, l] = ⟨u_i, v_jl⟩: u (B, D), v (B, T, D) → (B, B, T), no scaling (cortex_DIM's scores). */
+export function dotScores(u: tf.Tensor2D, v: tf.Tensor3D): tf.Tensor3D {
+  const [B, T, D] = v.shape;
+  return tf.reshape(tf.matMul(u, tf.reshape(v, [B * T, D]), false, true), [u.shape[0], B, T]); // (B, B, T)
 }
 
 export interface DimResult {
@@ -61,24 +103,26 @@ export function dimEstimate(sc: tf.Tensor3D, estimator: DimEstimator): tf.Scalar
   });
 }
 
-export function dimObjective(f: Features, opts: DimOptions): DimResult {
+/** globalNet: needed when the mode has a global term (α > 0). */
+export function dimObjective(f: Features, opts: DimOptions, globalNet: DimGlobalNet | null = null): DimResult {
   const [B, , , D] = f.r1.shape;
   if (B < 2) throw new Error(`dim: needs a batch of at least 2 images (negatives come from other images), got ${B}`);
   const { alpha, beta } = DIM_WEIGHTS[opts.mode];
+  if (alpha > 0 && !globalNet) throw new Error(`dim: mode '${opts.mode}' has a global term and needs the global network`);
   return tf.tidy(() => {
     const u = tf.reshape(f.r1, [B, D]) as tf.Tensor2D; // (B, D)
     const T = f.r7.shape[1] * f.r7.shape[2];
-    const local = tf.reshape(f.r7, [B, T, D]) as tf.Tensor3D; // (B, 49, D)
     const terms: tf.Scalar[] = [];
     let localEst: tf.Scalar | null = null;
     let globalEst: tf.Scalar | null = null;
     if (beta > 0) {
-      localEst = dimEstimate(softClip(nceScores(u, local), opts.tclip), opts.estimator);
+      const local = tf.reshape(f.r7, [B, T, D]) as tf.Tensor3D; // (B, 49, D)
+      localEst = dimEstimate(dotScores(u, local), opts.estimator);
       terms.push(tf.mul(localEst, -beta) as tf.Scalar);
     }
-    if (alpha > 0) {
-      const pooled = tf.mean(local, 1, true) as tf.Tensor3D; // (B, 1, D)
-      globalEst = dimEstimate(softClip(nceScores(u, pooled), opts.tclip), opts.estimator);
+    if (alpha > 0 && globalNet) {
+      const g = tf.reshape(globalNet.apply(f.r7), [B, 1, D]) as tf.Tensor3D; // (B, 1, D)
+      globalEst = dimEstimate(dotScores(u, g), opts.estimator);
       terms.push(tf.mul(globalEst, -alpha) as tf.Scalar);
     }
     const loss = (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;

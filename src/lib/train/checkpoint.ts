@@ -41,6 +41,7 @@ export function stateVariables(model: Trainer): Record<string, tf.Variable> {
   const out: Record<string, tf.Variable> = {};
   for (const [k, v] of Object.entries(model.encoder.namedWeights())) out[`encoder/${k}`] = v;
   for (const [k, v] of Object.entries(model.probe.namedWeights())) out[`probe/${k}`] = v;
+  for (const [k, v] of Object.entries(model.dimNet?.namedWeights() ?? {})) out[`dim/${k}`] = v;
   model.optimizer.state().forEach((v, i) => (out[`adam/${i}`] = v));
   model.probeOptimizer.state().forEach((v, i) => (out[`probe-adam/${i}`] = v));
   return out;

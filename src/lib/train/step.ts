@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config, StepImpl } from '../config';
 import type { Rng } from '../rng';
-import { dimObjective } from '../model/dim';
+import { createDimGlobalNet, dimObjective, type DimGlobalNet } from '../model/dim';
 import { createEncoder, type Encoder } from '../model/encoder';
 import { amdimLoss, disposeLossCache, sampleSrc5 } from '../model/loss';
 import { disposeConvCache } from '../model/fastconv';
@@ -39,6 +39,8 @@ export interface Trainer {
   readonly encoder: Encoder;
   /** The official Evaluator: linear and MLP classifiers on detached r1. */
   readonly probe: Evaluator;
+  /** Deep InfoMax's global MI network (method 'dim' with a global term), trained with the encoder; else null. */
+  readonly dimNet: DimGlobalNet | null;
   readonly optimizer: Adam;
   readonly probeOptimizer: Adam;
   /**
@@ -88,6 +90,8 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
     rng.fork('encoder'),
   );
   const probe = createEvaluator(cfg.nRkhs, nClasses, rng.fork('probe'));
+  const dimNet = cfg.method === 'dim' && cfg.dimMode !== 'local' ? createDimGlobalNet(cfg.nRkhs, rng.fork('dim-global')) : null;
+  const trainVars = [...encoder.trainable, ...(dimNet?.trainable ?? [])];
   const src5Rng = rng.fork('src5');
   const adam = impl === 'fast' ? createFlatAdam : createAdam;
   let decay = {};
@@ -100,7 +104,7 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
   // The official code trains encoder and classifiers with one Adam (same rate, warm-up and schedule): two
   // instances with the same options are the same update, as Adam is per weight.
   const adamOpts = { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay, warmup: cfg.warmup, ...decay };
-  const optimizer = adam(encoder.trainable, adamOpts);
+  const optimizer = adam(trainVars, adamOpts);
   const probeOptimizer = adam(probe.trainable, adamOpts);
 
   const checkBatch = (xa: tf.Tensor4D, xb: tf.Tensor4D, labels: tf.Tensor1D | null) => {
@@ -114,6 +118,7 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
   return {
     encoder,
     probe,
+    dimNet,
     optimizer,
     probeOptimizer,
     step(xa, xb, labels, src5) {
@@ -136,7 +141,7 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
             objective = L.total;
             parts = { loss1t5: L.loss1t5, loss1t7: L.loss1t7, loss5t5: L.loss5t5, reg: L.reg, mi1t5: L.mi1t5, mi1t7: L.mi1t7, mi5t5: L.mi5t5 };
           } else {
-            const d = dimObjective(fa.features, { mode: cfg.dimMode, estimator: cfg.dimEstimator, tclip: cfg.tclip });
+            const d = dimObjective(fa.features, { mode: cfg.dimMode, estimator: cfg.dimEstimator }, dimNet);
             objective = d.loss;
             const zero = () => tf.scalar(0);
             parts = { loss1t5: zero(), loss1t7: tf.clone(d.loss), loss5t5: zero(), reg: zero(), mi1t5: zero(), mi1t7: d.estimate, mi5t5: zero() };
@@ -146,7 +151,7 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
           Object.values(parts).forEach((t) => tf.keep(t));
           held = { bnStats: views.map((v) => v.bnStats), r1, parts };
           return objective;
-        }, encoder.trainable);
+        }, trainVars);
         optimizer.apply(grads);
         const { bnStats, r1, parts } = held!;
         // Two training-mode calls, two running-average updates, in call order (as torch does).
@@ -200,6 +205,7 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
       probeOptimizer.dispose();
       encoder.dispose();
       probe.dispose();
+      dimNet?.dispose();
     },
   };
 }
