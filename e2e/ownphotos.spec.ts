@@ -63,9 +63,15 @@ async function importAndTrain(page: Page, dir: string, name: string, classes: nu
   await expect.poll(hoverFirst).toContain('sunsets');
 
   // click a photo: more like this, among all imported photos
-  await page.mouse.down();
-  await page.mouse.up();
   const more = page.getByTestId('more-like-this');
+  await expect
+    .poll(async () => {
+      await hoverFirst();
+      await page.mouse.down();
+      await page.mouse.up();
+      return more.isVisible();
+    })
+    .toBe(true);
   await expect(more).toHaveAttribute('data-count', '12');
   await expect(more).toContainText(`Closest of all ${count} imported photos`);
 
