@@ -108,6 +108,7 @@ describe('TrainSession (tiny config, CPU backend, fake clock and store)', { time
       }
     });
     await h.session.init(2, h.config, 'run-b', false);
+    await h.session.idle(); // warm-up done: Train now starts at once instead of being remembered
     h.session.start(2);
     await h.settled(['paused', 'idle', 'error']);
     expect(h.savedSteps).toEqual([3]);
@@ -132,6 +133,7 @@ describe('TrainSession (tiny config, CPU backend, fake clock and store)', { time
       if (e.type === 'state' && e.state === 'training' && e.step === 5 && h.device.rebuilds === 0) s.debug('lose-device');
     });
     await h.session.init(3, h.config, 'run-c', false);
+    await h.session.idle(); // warm-up done: Train now starts at once instead of being remembered
     h.session.start(3);
     await h.settled(['done', 'error']);
     expect(h.session.state).toBe('done');
