@@ -46,7 +46,7 @@ def write_bundle(out, cfg, weights, opt_tensors=None, state=None, source="the Py
     with open(tmp("config.json"), "w", encoding="utf-8") as f:
         json.dump(cfg, f, indent=2)
     meta = {"format": FORMAT, "version": VERSION,
-            "encoder": json.dumps({k: cfg[k] for k in ("ndf", "nRkhs", "nDepth", "imageSize")})}
+            "encoder": json.dumps({**{k: cfg[k] for k in ("ndf", "nRkhs", "nDepth", "imageSize")}, "useBn": cfg.get("useBn", 0) == 1})}
     st.save_file(weights, tmp("weights.safetensors"), meta)
     names = ["config.json", "weights.safetensors"]
     if opt_tensors is not None:

@@ -80,6 +80,15 @@ describe('run bundle', () => {
     expect(Object.keys(b.weights)).toHaveLength(weightShapes(opts).length);
   });
 
+  it('a useBn run carries its extra BatchNorms', () => {
+    const c = validate({ ...cfg, useBn: 1 });
+    const o = { ...opts, useBn: true };
+    const weights = Object.fromEntries(weightShapes(o).map(([n, s]) => [n, { shape: s, data: rand(size(s)) }]));
+    expect(Object.keys(weights).some((n) => n.endsWith('.bn1.gamma'))).toBe(true);
+    const b = readBundle(asFiles(bundleFromWeights(c, weights)));
+    expect(Object.keys(b.weights).sort()).toEqual(Object.keys(weights).sort());
+  });
+
   it('weights alone make a bundle without optimizer state', () => {
     const weights = Object.fromEntries(weightShapes(opts).map(([n, s]) => [n, { shape: s, data: rand(size(s)) }]));
     const files = bundleFromWeights(cfg, weights);
@@ -100,6 +109,7 @@ describe('run bundle', () => {
     expect(() => readBundle(asFiles(other))).toThrow(/stem.conv.weight: expected \[3,3,3,4\], got \[3,3,3,2\] \(in weights.safetensors\)/);
     const bad = { ...files, 'config.json': new TextEncoder().encode(JSON.stringify({ ...cfg, lr: -1 })) };
     expect(() => readBundle(asFiles(bad))).toThrow(/config.json: config.lr: -1 is out of range/);
+    expect(() => bundleFromCheckpoint({ ...ck.meta, config: { ...cfg, method: 'dim' } }, ck.tensors)).toThrow(/the PyTorch twin trains AMDIM; this run is Deep InfoMax/);
     const broken = { ...files, 'weights.safetensors': files['weights.safetensors'].slice(0, 100) };
     expect(() => readBundle(asFiles(broken))).toThrow(/weights.safetensors: safetensors:/);
   });

@@ -37,7 +37,7 @@ export interface Bundle {
   optimizer: { tensors: Record<string, NamedTensor>; state: BundleState } | null;
 }
 
-const encoderOpts = (c: Config) => ({ ndf: c.ndf, nRkhs: c.nRkhs, nDepth: c.nDepth, imageSize: c.imageSize });
+const encoderOpts = (c: Config) => ({ ndf: c.ndf, nRkhs: c.nRkhs, nDepth: c.nDepth, imageSize: c.imageSize, useBn: c.useBn === 1 });
 
 const isStat = (n: string) => /\.running_(mean|var)$/.test(n);
 
@@ -74,9 +74,14 @@ and optimizer.safetensors from \`continued/\`.
 
 const enc = new TextEncoder();
 
+function checkMethod(c: Config): void {
+  if (c.method !== 'amdim') throw new ModelImportError(`the PyTorch twin trains AMDIM; this run is Deep InfoMax (config.method "${c.method}")`);
+}
+
 /** A page checkpoint (weights, flat Adam moments, probe, sampler, generators) as bundle files. */
 export function bundleFromCheckpoint(meta: CheckpointMeta, tensors: Record<string, NamedTensor>, source = 'InfoMax Lab (browser)'): Record<string, Uint8Array> {
   const c = meta.config;
+  checkMethod(c);
   const weights: Record<string, { shape: number[]; data: Float32Array }> = {};
   for (const [name] of weightShapes(encoderOpts(c))) {
     const t = tensors[`encoder/${name}`];
@@ -109,6 +114,7 @@ export function bundleFromCheckpoint(meta: CheckpointMeta, tensors: Record<strin
 
 /** Weights alone (a run that has not saved a checkpoint yet): the twin starts a fresh optimiser from them. */
 export function bundleFromWeights(c: Config, weights: NamedWeights, source = 'InfoMax Lab (browser)'): Record<string, Uint8Array> {
+  checkMethod(c);
   checkWeights(weights, encoderOpts(c));
   return files(c, weights, null, { step: 0, adamStep: 0, probeAdamStep: 0 }, source);
 }
