@@ -8,7 +8,7 @@ import { DEFAULTS, decodeHash, encodeHash, type Config } from '../config';
 import { deleteCheckpoint, getSetting, newId, setSetting } from '../data/store';
 import { SIZE_KEYS, autoFromHash, type Choice } from '../train/calibrate';
 import { EVAL_KEYS, METRIC_KEYS, type AutoChoice, type Progress, type BackendInfo, type DatasetInfo, type EmbeddingSnapshot, type EvalPoint, type FromWorker, type MemoryInfo, type MetricPoint, type ReplyValues, type Request, type RunState } from './protocol';
-import { RequestCancelled, Requests } from './requests';
+import { RequestCancelled, Requests, RequestTimeout } from './requests';
 
 /** How long a request may wait for its reply (the worker answers between training steps). */
 const REPLY_MS = 120_000;
@@ -268,7 +268,11 @@ export class TrainerClient {
   }
   /** Ask for `count` augmented pairs; with `augB`, the same images under B's settings too (`key` names the requester). */
   requestPreview(count: number, aug?: Partial<Config>, augB?: Partial<Config>, key = 'train'): void {
-    this.#tell({ type: 'preview', count, aug: aug ? { ...aug } : undefined, augB: augB ? { ...augB } : undefined, key });
+    // The pairs wait behind the warm-up's shader compilation (minutes on software WebGPU): a slow preview is
+    // not an error (the page shows "Drawing pairs…" until they come), a failed one is.
+    this.#ask({ type: 'preview', count, aug: aug ? { ...aug } : undefined, augB: augB ? { ...augB } : undefined, key }, SLOW_REPLY_MS).catch((e) => {
+      if (!(e instanceof RequestTimeout)) this.#report(e, false);
+    });
   }
 
   /** Ask the worker to save a checkpoint now (it also saves on pause and every config.checkpointSec). */
