@@ -31,7 +31,7 @@ test('a comparison of two augmentation settings with 2 seeds per arm: bands, hel
   await expect(acc).toHaveAttribute('data-arms', '2');
   await expect(acc).toHaveAttribute('data-runs', '4');
   const series = (await acc.getAttribute('data-series'))!.split('|');
-  for (const l of ['A linear (held-out)', 'A kNN (held-out)', 'B linear (held-out)', 'B kNN (held-out)']) expect(series).toContain(l);
+  for (const l of ['A linear (fitted)', 'A kNN', 'A raw pixels, linear', 'B linear (fitted)', 'B kNN', 'B random encoder, linear']) expect(series).toContain(l);
   expect(Number(await acc.getAttribute('data-heldout-points'))).toBeGreaterThanOrEqual(4);
   await expect(acc).toHaveAttribute('data-band', 'minmax');
   // mean lines in the legend (band edges are not): 2 arms × 3 pairs, 2 arms × 3 accuracy lines
@@ -58,8 +58,9 @@ test('a comparison of two augmentation settings with 2 seeds per arm: bands, hel
   const [csv] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-export-csv').click()]);
   const head = (await fs.readFile((await csv.path())!, 'utf8')).split('\n')[0];
   expect(head).toMatch(/^step,/);
-  expect(head).toContain('| seed 1 | mi1t5 [nats]');
-  expect(head).toContain('| seed 2 | linear held-out [fraction 0-1]');
+  expect(head).toContain('| seed 1 | nceEst1t5 [nats; NCE estimate, not a bound]');
+  expect(head).toContain('| seed 1 | bound1t5 [nats; image-level InfoNCE lower bound]');
+  expect(head).toContain('| seed 2 | linPixels held-out [fraction 0-1]');
   const [png] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-export-png').click()]);
   expect(png.suggestedFilename()).toMatch(/\.png$/);
   const bytes = await fs.readFile((await png.path())!);

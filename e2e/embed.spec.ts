@@ -37,7 +37,7 @@ test.describe('embedding view', () => {
     await expect(view).toHaveAttribute('data-points', String(PROBE), { timeout: 60_000 });
     // The view shows the newest encoding (the last even step), not the first one it laid out.
     await expect(view.locator('header p')).toContainText(`at step ${paused - (paused % 2)},`, { timeout: 60_000 });
-    await expect(page.getByTestId('embed-knn')).toHaveText(/\d+\.\d%/);
+    await expect(page.getByTestId('embed-knnTrained')).toHaveText(/\d+\.\d%/);
 
     // Hover the first point (the scatter publishes where it drew it, in canvas CSS pixels).
     const scatter = view.locator('.scatter');

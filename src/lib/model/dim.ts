@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DimEstimator, DimMode } from '../config';
 import type { Rng } from '../rng';
 import type { Features } from './encoder';
-import { nceCandidates, nceMasks, splitScores } from './loss';
+import { imageBound, nceCandidates, nceMasks, splitScores } from './loss';
 import { ParamBank, convKxK } from './params';
 
 export interface DimOptions {
@@ -63,6 +63,11 @@ export interface DimResult {
   loss: tf.Scalar;
   /** The estimate of the mode's main term: local for 'local' and 'both', global for 'global'. */
   estimate: tf.Scalar;
+  /**
+   * Image-level InfoNCE lower bound (nats, ≤ log B) on I(E(x); C(x)) for local, I(E(x); pooled C(x)) for
+   * global, from the same clipped scores (loss.ts imageBound). The 'nce' estimate per location is not a bound.
+   */
+  bound: tf.Scalar;
 }
 
 /** DIM(L): α 0, β 1; DIM(G): α 1, β 0; both: α ½, β 1 (prior matching γ not implemented). */
@@ -115,17 +120,22 @@ export function dimObjective(f: Features, opts: DimOptions, globalNet: DimGlobal
     const terms: tf.Scalar[] = [];
     let localEst: tf.Scalar | null = null;
     let globalEst: tf.Scalar | null = null;
+    let bound: tf.Scalar | null = null;
     if (beta > 0) {
       const local = tf.reshape(f.r7, [B, T, D]) as tf.Tensor3D; // (B, 49, D)
-      localEst = dimEstimate(dotScores(u, local), opts.estimator);
+      const sc = dotScores(u, local); // (B, B, 49)
+      localEst = dimEstimate(sc, opts.estimator);
+      bound = imageBound(sc);
       terms.push(tf.mul(localEst, -beta) as tf.Scalar);
     }
     if (alpha > 0 && globalNet) {
       const g = tf.reshape(globalNet.apply(f.r7), [B, 1, D]) as tf.Tensor3D; // (B, 1, D)
-      globalEst = dimEstimate(dotScores(u, g), opts.estimator);
+      const sc = dotScores(u, g); // (B, B, 1)
+      globalEst = dimEstimate(sc, opts.estimator);
+      bound ??= imageBound(sc);
       terms.push(tf.mul(globalEst, -alpha) as tf.Scalar);
     }
     const loss = (terms.length === 1 ? terms[0] : tf.addN(terms)) as tf.Scalar;
-    return { loss, estimate: (localEst ?? globalEst) as tf.Scalar };
+    return { loss, estimate: (localEst ?? globalEst) as tf.Scalar, bound: bound as tf.Scalar };
   });
 }

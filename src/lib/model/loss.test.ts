@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import type { Features } from './encoder';
-import { amdimLoss, nceCandidates, nceScores, sampleSrc5, type AmdimLoss } from './loss';
+import { amdimLoss, infoNceBound, nceCandidates, nceScores, sampleSrc5, type AmdimLoss } from './loss';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -27,7 +27,7 @@ function randomFeatures(rng: Rng, B: number, D: number, scale: number): { tensor
 }
 
 /** The slow, obvious version of one directed term, in float64: scores, regulariser, clip, softmax over K. */
-function referenceDirection(u: Vec[], v: Vec[][], c: number): { loss: number; reg: number } {
+function referenceDirection(u: Vec[], v: Vec[][], c: number): { loss: number; reg: number; bound: number } {
   const B = u.length;
   const T = v[0].length;
   const D = u[0].length;
@@ -55,7 +55,22 @@ function referenceDirection(u: Vec[], v: Vec[][], c: number): { loss: number; re
       loss += -Math.log(pos / (pos + neg));
     }
   }
-  return { loss: loss / (B * T), reg: (0.05 * sq) / (B * B * T) };
+  return { loss: loss / (B * T), reg: (0.05 * sq) / (B * B * T), bound: referenceBound(s) };
+}
+
+/** The image-level bound in float64 from clipped scores s[i][j][l], written as in the issue: mean_i f_ii − log((1/B) Σ_j e^{f_ij}). */
+function referenceBound(s: number[][][]): number {
+  const B = s.length;
+  const f = s.map((row) => row.map((sl) => Math.log(sl.reduce((acc, x) => acc + Math.exp(x), 0) / sl.length)));
+  let sum = 0;
+  for (let i = 0; i < B; i++) sum += f[i][i] - Math.log(f[i].reduce((acc, x) => acc + Math.exp(x), 0) / B);
+  return sum / B;
+}
+
+/** Clipped scores ŝ[i][j][l] = c·tanh(⟨u_i, v_jl⟩/(c√D)) in float64. */
+function referenceScores(u: Vec[], v: Vec[][], c: number): number[][][] {
+  const D = u[0].length;
+  return u.map((ui) => v.map((vj) => vj.map((vl) => c * Math.tanh(ui.reduce((acc, x, d) => acc + x * vl[d], 0) / Math.sqrt(D) / c))));
 }
 
 function referenceLoss(a: PlainFeatures, b: PlainFeatures, c: number, src5: [ArrayLike<number>, ArrayLike<number>]): Record<keyof AmdimLoss, number> {
@@ -68,6 +83,7 @@ function referenceLoss(a: PlainFeatures, b: PlainFeatures, c: number, src5: [Arr
     [referenceDirection(u5a, b.r5, c), referenceDirection(u5b, a.r5, c)],
   ];
   const [l15, l17, l55] = pairs.map(([x, y]) => (x.loss + y.loss) / 2);
+  const [b15, b17, b55] = pairs.map(([x, y]) => (x.bound + y.bound) / 2);
   const reg = pairs.reduce((acc, [x, y]) => acc + x.reg + y.reg, 0) / 2;
   return {
     loss1t5: l15,
@@ -75,9 +91,12 @@ function referenceLoss(a: PlainFeatures, b: PlainFeatures, c: number, src5: [Arr
     loss5t5: l55,
     reg,
     total: l15 + l17 + l55 + reg,
-    mi1t5: Math.log(1 + (B - 1) * 25) - l15,
-    mi1t7: Math.log(1 + (B - 1) * 49) - l17,
-    mi5t5: Math.log(1 + (B - 1) * 25) - l55,
+    nceEst1t5: Math.log(1 + (B - 1) * 25) - l15,
+    nceEst1t7: Math.log(1 + (B - 1) * 49) - l17,
+    nceEst5t5: Math.log(1 + (B - 1) * 25) - l55,
+    bound1t5: b15,
+    bound1t7: b17,
+    bound5t5: b55,
   };
 }
 
@@ -139,13 +158,14 @@ describe('amdimLoss against the loop reference', () => {
     expect(() => amdimLoss(a.tensors, b.tensors, { src5: [[0, 1], s1[1]] })).toThrow(/src5\[0\] has 2 entries/);
   });
 
-  it('keeps the MI estimate under its ceiling log K and is finite for huge scores', async () => {
+  it('keeps the NCE estimate under log K and the bound under log B, finite for huge scores', async () => {
     const rng = new Rng(9);
     const a = randomFeatures(rng, 3, 8, 50);
     const L = await values(amdimLoss(a.tensors, a.tensors, { tclip: 1000, seed: 1 }));
     for (const v of Object.values(L)) expect(Number.isFinite(v)).toBe(true);
-    expect(L.mi1t5).toBeLessThanOrEqual(Math.log(nceCandidates(3, 25)) + 1e-6);
-    expect(L.mi1t7).toBeLessThanOrEqual(Math.log(nceCandidates(3, 49)) + 1e-6);
+    expect(L.nceEst1t5).toBeLessThanOrEqual(Math.log(nceCandidates(3, 25)) + 1e-6);
+    expect(L.nceEst1t7).toBeLessThanOrEqual(Math.log(nceCandidates(3, 49)) + 1e-6);
+    for (const b of [L.bound1t5, L.bound1t7, L.bound5t5]) expect(b).toBeLessThanOrEqual(Math.log(3) + 1e-6);
   });
 
   it('scores every source against every location of every image', async () => {
@@ -163,5 +183,106 @@ describe('amdimLoss against the loop reference', () => {
     const n = tf.memory().numTensors;
     for (let k = 0; k < 3; k++) tf.dispose(Object.values(amdimLoss(a.tensors, a.tensors, { seed: k })));
     expect(tf.memory().numTensors).toBe(n);
+  });
+});
+
+/**
+ * Features that carry only a label: every location of image i is the one-hot code of its label y_i (scaled
+ * so the clipped positive score is ≈ tclip and the others 0). Both views are functions of y, so the true
+ * I(view a; view b) is H(Y) = log(labels) for uniform labels; within one batch the bound equals the plug-in
+ * entropy of the batch's labels, which can never exceed log(labels).
+ */
+function labelFeatures(labels: number[], nLabels: number, T: number, scale: number): { u: tf.Tensor2D; v: tf.Tensor3D } {
+  const B = labels.length;
+  const code = (y: number) => Array.from({ length: nLabels }, (_, d) => (d === y ? scale : 0));
+  return {
+    u: tf.tensor2d(labels.flatMap(code), [B, nLabels]),
+    v: tf.tensor3d(labels.flatMap((y) => Array.from({ length: T }, () => code(y)).flat()), [B, T, nLabels]),
+  };
+}
+
+function pluginEntropy(labels: number[]): number {
+  const counts = new Map<number, number>();
+  for (const y of labels) counts.set(y, (counts.get(y) ?? 0) + 1);
+  return [...counts.values()].reduce((h, n) => h - (n / labels.length) * Math.log(n / labels.length), 0);
+}
+
+/** The per-location NCE estimate log K − L for one direction, as amdimLoss computes it (float64). */
+function referenceEstimate(s: number[][][]): number {
+  const B = s.length, T = s[0][0].length;
+  let loss = 0;
+  for (let i = 0; i < B; i++) {
+    let neg = 0;
+    for (let j = 0; j < B; j++) if (j !== i) for (let l = 0; l < T; l++) neg += Math.exp(s[i][j][l]);
+    for (let l = 0; l < T; l++) loss += Math.log1p(neg / Math.exp(s[i][i][l]));
+  }
+  return Math.log(nceCandidates(B, T)) - loss / (B * T);
+}
+
+describe('infoNceBound: a real lower bound where the NCE estimate is not', () => {
+  it('issue 13 construction: 100 uniform labels, B 16, t² 49: bound ≤ log 100 < NCE estimate', async () => {
+    const rng = new Rng(13);
+    const trueMi = Math.log(100);
+    for (let trial = 0; trial < 5; trial++) {
+      const labels = Array.from({ length: 16 }, () => rng.int(100));
+      const { u, v } = labelFeatures(labels, 100, 49, 20); // raw same-label score 20²/√100 = 40, clipped to 19.3
+      const [uArr, vArr] = [(await u.array()) as Vec[], (await v.array()) as Vec[][]];
+      const bound = (await infoNceBound(u, v, 20).data())[0];
+      const est = referenceEstimate(referenceScores(uArr, vArr, 20));
+      expect(bound).toBeLessThanOrEqual(trueMi);
+      expect(bound).toBeCloseTo(pluginEntropy(labels), 3);
+      expect(est, `trial ${trial}: the per-location estimate should exceed the true MI`).toBeGreaterThan(trueMi);
+      tf.dispose([u, v]);
+    }
+  });
+
+  it('4 labels, log B > true MI: the bound is the batch label entropy (≤ log 4), the estimate exceeds log 4', async () => {
+    const rng = new Rng(4);
+    const trueMi = Math.log(4);
+    let above = 0;
+    for (let trial = 0; trial < 8; trial++) {
+      const labels = Array.from({ length: 16 }, () => rng.int(4));
+      const { u, v } = labelFeatures(labels, 4, 49, 12);
+      const L = amdimLoss(
+        { r1: tf.reshape(u, [16, 1, 1, 4]) as tf.Tensor4D, r5: tf.reshape(tf.slice(v, [0, 0, 0], [16, 25, 4]), [16, 5, 5, 4]) as tf.Tensor4D, r7: tf.reshape(v, [16, 7, 7, 4]) as tf.Tensor4D },
+        { r1: tf.reshape(u, [16, 1, 1, 4]) as tf.Tensor4D, r5: tf.reshape(tf.slice(v, [0, 0, 0], [16, 25, 4]), [16, 5, 5, 4]) as tf.Tensor4D, r7: tf.reshape(v, [16, 7, 7, 4]) as tf.Tensor4D },
+        { seed: trial },
+      );
+      const got = await values(L);
+      for (const b of [got.bound1t5, got.bound1t7, got.bound5t5]) {
+        expect(b).toBeLessThanOrEqual(trueMi + 1e-9);
+        expect(b).toBeCloseTo(pluginEntropy(labels), 3);
+      }
+      if (got.nceEst1t7 > trueMi) above++;
+      tf.dispose(Object.values(L));
+      tf.dispose([u, v]);
+    }
+    expect(above, 'the per-location estimate should read above the true MI in most batches').toBeGreaterThanOrEqual(6);
+  });
+
+  for (const { B, T, D, scale, tclip } of [
+    { B: 2, T: 1, D: 3, scale: 1, tclip: 20 },
+    { B: 5, T: 9, D: 6, scale: 2, tclip: 5 },
+    { B: 7, T: 25, D: 8, scale: 4, tclip: 20 },
+    { B: 4, T: 49, D: 5, scale: 3, tclip: 1000 },
+  ]) {
+    it(`matches the float64 loop reference (B ${B}, T ${T}, D ${D}, scale ${scale}, tclip ${tclip})`, async () => {
+      const rng = new Rng(B * 1000 + T);
+      const u: Vec[] = Array.from({ length: B }, () => Array.from({ length: D }, () => scale * rng.normal()));
+      const v: Vec[][] = Array.from({ length: B }, () => Array.from({ length: T }, () => Array.from({ length: D }, () => scale * rng.normal())));
+      const tu = tf.tensor2d(u.flat(), [B, D]), tv = tf.tensor3d(v.flat(2), [B, T, D]);
+      const got = infoNceBound(tu, tv, tclip);
+      const want = referenceBound(referenceScores(u, v, tclip));
+      expect(Math.abs((await got.data())[0] - want)).toBeLessThan(1e-4 * Math.max(1, Math.abs(want)));
+      expect(want).toBeLessThanOrEqual(Math.log(B) + 1e-12);
+      tf.dispose([tu, tv, got]);
+    });
+  }
+
+  it('rejects mismatched shapes and a batch of one with a clear message', () => {
+    const u = tf.zeros([3, 4]) as tf.Tensor2D;
+    expect(() => infoNceBound(u, tf.zeros([2, 5, 4]) as tf.Tensor3D, 20)).toThrow(/3 sources for 2 target maps/);
+    expect(() => infoNceBound(tf.zeros([1, 4]) as tf.Tensor2D, tf.zeros([1, 5, 4]) as tf.Tensor3D, 20)).toThrow(/at least 2/);
+    expect(() => infoNceBound(u, tf.zeros([3, 5, 4]) as tf.Tensor3D, 0)).toThrow(/tclip/);
   });
 });

@@ -2,6 +2,12 @@
  * AMDIM's multi-scale NCE cost (SCIENCE.md §4). One matmul per directed pair scores every source vector
  * against every location of every target image; each positive (i, l) competes only with the locations of
  * the other images, so every softmax has K = 1 + (B − 1)·t² candidates.
+ *
+ * Two read-outs per pair come from the same scores:
+ * - the NCE estimate log K − L_NCE (AMDIM's number). NOT a lower bound: InfoNCE's guarantee needs K
+ *   independent candidates, and the t² locations of one image are one correlated draw, so it can exceed the
+ *   true MI (loss.test.ts builds such a case);
+ * - the image-level InfoNCE bound (infoNceBound), a valid lower bound on I(view a; view b), ceiling log B.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng';
@@ -13,9 +19,14 @@ export interface AmdimLoss {
   loss5t5: tf.Scalar;
   reg: tf.Scalar;
   total: tf.Scalar;
-  mi1t5: tf.Scalar;
-  mi1t7: tf.Scalar;
-  mi5t5: tf.Scalar;
+  /** AMDIM's NCE estimate log K − L per pair (nats); not a bound, see the file comment. */
+  nceEst1t5: tf.Scalar;
+  nceEst1t7: tf.Scalar;
+  nceEst5t5: tf.Scalar;
+  /** Image-level InfoNCE lower bound per pair (nats), mean of both directions; ceiling log B. */
+  bound1t5: tf.Scalar;
+  bound1t7: tf.Scalar;
+  bound5t5: tf.Scalar;
 }
 
 export interface AmdimLossOptions {
@@ -96,14 +107,47 @@ export function softClip(s: tf.Tensor3D, c: number): tf.Tensor3D {
   return Number.isFinite(c) ? tf.mul(tf.tanh(tf.div(s, c)), c) : s;
 }
 
-/** One directed NCE term: mean over (i, l) of ℓ_il, and the score regulariser on the unclipped scores. */
-export function nceDirection(u: tf.Tensor2D, v: tf.Tensor3D, tclip: number): { loss: tf.Scalar; reg: tf.Scalar } {
+/**
+ * The image-level InfoNCE bound from clipped scores sc[i, j, l] (B, B, T), in nats. The critic of source i
+ * and target image j is f_ij = log mean_l e^{sc_ijl} (a function of the whole target map, so the B images are
+ * the B independent candidates InfoNCE needs); bound = mean_i [f_ii − log((1/B) Σ_j e^{f_ij})] ≤ log B.
+ * The −log T inside f cancels between the two terms, so it is left out.
+ */
+export function imageBound(sc: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const [B, Bv] = sc.shape;
+    if (B !== Bv) throw new Error(`imageBound: scores must be (B, B, T), got (${sc.shape.join(', ')})`);
+    const f = tf.logSumExp(sc, 2); // (B, B): f_ij + log T
+    const diag = tf.sum(tf.mul(f, tf.reshape(nceMasks(B, 1).eye, [B, B])), 1); // (B): f_ii + log T
+    const lse = tf.logSumExp(f, 1); // (B): log Σ_j e^{f_ij} + log T
+    return tf.add(tf.mean(tf.sub(diag, lse)), Math.log(B)) as tf.Scalar;
+  });
+}
+
+/**
+ * Valid lower bound on I(u's view; v's view) from source vectors u (B, D) and target maps v (B, T, D): the
+ * image-level InfoNCE bound on the soft-clipped scores ŝ = c·tanh(s/c), s = ⟨u, v⟩/√D (the scores the loss
+ * uses). Ceiling log B. The pair (u_i, V_i) comes from one image; I(u; V) ≤ I(view a; view b) by data processing.
+ */
+export function infoNceBound(u: tf.Tensor2D, v: tf.Tensor3D, tclip: number): tf.Scalar {
+  if (u.shape[0] !== v.shape[0]) throw new Error(`infoNceBound: ${u.shape[0]} sources for ${v.shape[0]} target maps`);
+  if (u.shape[0] < 2) throw new Error(`infoNceBound: needs a batch of at least 2 images, got ${u.shape[0]}`);
+  if (!(tclip > 0)) throw new Error(`infoNceBound: tclip must be positive, got ${tclip}`);
+  return tf.tidy(() => imageBound(softClip(nceScores(u, v), tclip)));
+}
+
+/**
+ * One directed NCE term: mean over (i, l) of ℓ_il, the score regulariser on the unclipped scores, and the
+ * image-level bound on the same clipped scores (no extra matmul).
+ */
+export function nceDirection(u: tf.Tensor2D, v: tf.Tensor3D, tclip: number): { loss: tf.Scalar; reg: tf.Scalar; bound: tf.Scalar } {
   const s = nceScores(u, v); // (B, B, T)
   const reg = tf.mul(tf.mean(tf.square(s)), REG_WEIGHT) as tf.Scalar;
-  const { pos, negLse } = splitScores(softClip(s, tclip));
+  const sc = softClip(s, tclip);
+  const { pos, negLse } = splitScores(sc);
   // ℓ = −log(e^pos / (e^pos + e^negLse)) = softplus(negLse − pos)
   const loss = tf.mean(softplusStable(tf.sub(negLse, pos))) as tf.Scalar;
-  return { loss, reg };
+  return { loss, reg, bound: imageBound(sc) };
 }
 
 /** One uniformly random 5×5 location per image, for view a as source and for view b as source. */
@@ -174,16 +218,20 @@ export function amdimLoss(a: Features, b: Features, opts: AmdimLossOptions = {})
     const [loss1t5, loss1t7, loss5t5] = terms.map(([ab, ba]) => tf.mul(tf.add(ab.loss, ba.loss), 0.5) as tf.Scalar);
     const reg = tf.mul(tf.addN(terms.flatMap(([ab, ba]) => [ab.reg, ba.reg])), 0.5) as tf.Scalar;
     const total = tf.addN([loss1t5, loss1t7, loss5t5, reg]) as tf.Scalar;
-    const mi = (loss: tf.Scalar, T: number) => tf.sub(Math.log(nceCandidates(B, T)), loss) as tf.Scalar;
+    const est = (loss: tf.Scalar, T: number) => tf.sub(Math.log(nceCandidates(B, T)), loss) as tf.Scalar;
+    const [bound1t5, bound1t7, bound5t5] = terms.map(([ab, ba]) => tf.mul(tf.add(ab.bound, ba.bound), 0.5) as tf.Scalar);
     return {
       loss1t5,
       loss1t7,
       loss5t5,
       reg,
       total,
-      mi1t5: mi(loss1t5, T5),
-      mi1t7: mi(loss1t7, T7),
-      mi5t5: mi(loss5t5, T5),
+      nceEst1t5: est(loss1t5, T5),
+      nceEst1t7: est(loss1t7, T7),
+      nceEst5t5: est(loss5t5, T5),
+      bound1t5,
+      bound1t7,
+      bound5t5,
     };
   });
 }

@@ -14,7 +14,7 @@ function features(rng: Rng, B: number, D: number, scale: number): Features {
   return { r1: map(1), r5: map(5), r7: map(7) };
 }
 
-const KEYS: (keyof AmdimLoss)[] = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5'];
+const KEYS: (keyof AmdimLoss)[] = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'nceEst1t5', 'nceEst1t7', 'nceEst5t5', 'bound1t5', 'bound1t7', 'bound5t5'];
 
 describe('amdimLossFused (one matmul for all pairs)', () => {
   // scale 8 pushes scores past tclip 5, so the soft clip is exercised too.
@@ -35,7 +35,7 @@ describe('amdimLossFused (one matmul for all pairs)', () => {
       // The total, and an uneven mix of the terms, so each term's gradient is checked on its own route.
       const objectives: [string, (l: AmdimLoss) => tf.Scalar][] = [
         ['total', (l) => l.total],
-        ['mix', (l) => tf.addN([tf.mul(l.loss1t5, 1), tf.mul(l.loss1t7, -2), tf.mul(l.loss5t5, 3), tf.mul(l.reg, 7), tf.mul(l.mi1t7, 0.5)]) as tf.Scalar],
+        ['mix', (l) => tf.addN([tf.mul(l.loss1t5, 1), tf.mul(l.loss1t7, -2), tf.mul(l.loss5t5, 3), tf.mul(l.reg, 7), tf.mul(l.nceEst1t7, 0.5)]) as tf.Scalar],
       ];
       for (const [name, pick] of objectives) {
         const gRef = tf.grads((...t: tf.Tensor[]) => pick(amdimLoss(...asFeatures(t), { tclip, src5 })))(inputs);

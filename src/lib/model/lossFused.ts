@@ -6,6 +6,8 @@
  * matmuls) instead of 6 (+ 12), and the softmax work runs once per pair over both directions.
  * From the scores on, the gradient is written out (ncePairs): tfjs's autodiff of the softmax, clip and
  * softplus chain took about 140 small GPU dispatches a step, the closed form about 45.
+ * The image-level bounds (loss.ts, imageBound) come from the same clipped scores inside the op; they are
+ * read-outs and carry no gradient.
  * Same value and gradients as amdimLoss to float rounding (lossFused.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -21,7 +23,8 @@ interface Block {
 }
 
 /**
- * [loss1t5, loss1t7, loss5t5, reg] from the scores S (2, 2B, B·(T5 + T7)), with a hand-written gradient.
+ * [loss1t5, loss1t7, loss5t5, reg, bound1t5, bound1t7, bound5t5] from the scores S (2, 2B, B·(T5 + T7)),
+ * with a hand-written gradient (none for the bounds).
  * Per block (one pair, both directions), with ĉ = c·tanh(s/c) and d_il = negLse_i − ĉ_iil:
  *   loss = mean softplus(d),  ∂loss/∂ĉ_iil = −σ(d_il)/N,  ∂loss/∂ĉ_ijl' (j ≠ i) = Σ_l σ(d_il)/N · e^{ĉ_ijl' − negLse_i},
  *   ∂ĉ/∂s = 1 − tanh²(s/c),  and reg = REG_WEIGHT · Σ_blocks mean s² gives 2·REG_WEIGHT·s/numel.
@@ -38,6 +41,8 @@ function ncePairs(S: tf.Tensor3D, B: number, T5: number, T7: number, tclip: numb
     const keep: tf.Tensor[] = [];
     const losses: tf.Scalar[] = [];
     const regs: tf.Scalar[] = [];
+    const bounds: tf.Scalar[] = [];
+    const eyeB = tf.reshape(nceMasks(B, 1).eye, [B, B]); // (B, B)
     for (const { row, col, T } of blocks) {
       const { eye, selfBias } = nceMasks(B, T); // (B, B, 1), (B, B·T)
       const s = tf.slice(scores, [0, row, col], [2, B, B * T]) as tf.Tensor3D; // (2, B, B·T)
@@ -49,13 +54,17 @@ function ncePairs(S: tf.Tensor3D, B: number, T5: number, T7: number, tclip: numb
       const d = tf.sub(negLse, pos); // (2, B, T)
       losses.push(tf.mean(softplusStable(d)) as tf.Scalar);
       regs.push(tf.mul(tf.mean(tf.square(s)), constant(REG_WEIGHT)) as tf.Scalar);
+      // Image-level bound, both directions: f_ij = log Σ_l e^{ĉ_ijl} (the −log T cancels).
+      const f = tf.logSumExp(tf.reshape(c, [2, B, B, T]), 3); // (2, B, B)
+      const gap = tf.sub(tf.sum(tf.mul(f, eyeB), 2), tf.logSumExp(f, 2)); // (2, B): f_ii − log Σ_j e^{f_ij}
+      bounds.push(tf.add(tf.mean(gap), constant(Math.log(B))) as tf.Scalar);
       keep.push(s, th, z, negLse, d);
     }
     save(keep);
     return {
-      value: tf.stack([...losses, tf.addN(regs)]) as tf.Tensor1D, // (4)
+      value: tf.stack([...losses, tf.addN(regs), ...bounds]) as tf.Tensor1D, // (7)
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dys = tf.unstack(dy); // 4 scalars: loss1t5, loss1t7, loss5t5, reg
+        const dys = tf.unstack(dy); // loss1t5, loss1t7, loss5t5, reg, then the bounds (no gradient)
         const parts = blocks.map(({ T }, k) => {
           const [s, th, z, negLse, d] = saved.slice(5 * k, 5 * k + 5);
           const { eye } = nceMasks(B, T);
@@ -90,10 +99,14 @@ export function amdimLossFused(a: Features, b: Features, opts: AmdimLossOptions 
       tf.concat([m5a, flat(a.r7, B * T7)], 0),
     ]); // (2, B·(T5 + T7), D)
     const S = tf.mul(tf.matMul(U, V, false, true), constant(1 / Math.sqrt(D))) as tf.Tensor3D; // (2, 2B, B·(T5 + T7))
-    const terms = ncePairs(S, B, T5, T7, tclip); // (4)
-    const [loss1t5, loss1t7, loss5t5, reg] = tf.unstack(terms) as tf.Scalar[];
-    const total = tf.sum(terms) as tf.Scalar;
-    const mi = (loss: tf.Scalar, T: number) => tf.sub(constant(Math.log(nceCandidates(B, T))), loss) as tf.Scalar;
-    return { loss1t5, loss1t7, loss5t5, reg, total, mi1t5: mi(loss1t5, T5), mi1t7: mi(loss1t7, T7), mi5t5: mi(loss5t5, T5) };
+    const terms = ncePairs(S, B, T5, T7, tclip); // (7)
+    const [loss1t5, loss1t7, loss5t5, reg, bound1t5, bound1t7, bound5t5] = tf.unstack(terms) as tf.Scalar[];
+    const total = tf.sum(tf.slice(terms, 0, 4)) as tf.Scalar;
+    const est = (loss: tf.Scalar, T: number) => tf.sub(constant(Math.log(nceCandidates(B, T))), loss) as tf.Scalar;
+    return {
+      loss1t5, loss1t7, loss5t5, reg, total,
+      nceEst1t5: est(loss1t5, T5), nceEst1t7: est(loss1t7, T7), nceEst5t5: est(loss5t5, T5),
+      bound1t5, bound1t7, bound5t5,
+    };
   });
 }

@@ -39,7 +39,10 @@ export type ArmScores = Record<Exclude<keyof FinalScores, 'step'>, Summary> & { 
 
 export function armScores(arm: Arm): ArmScores {
   const fs = arm.runs.map(finalScores);
-  const keys = ['mi1t5', 'mi1t7', 'mi5t5', 'loss', 'probeAcc', 'linear', 'knn', 'stepsPerSec'] as const;
+  const keys = [
+    'bound1t5', 'bound1t7', 'bound5t5', 'nceEst1t5', 'nceEst1t7', 'nceEst5t5', 'loss', 'probeAcc',
+    'knnTrained', 'knnRandom', 'knnPixels', 'linTrained', 'linRandom', 'linPixels', 'probeOnline', 'stepsPerSec',
+  ] as const satisfies readonly Exclude<keyof FinalScores, 'step'>[];
   const out = Object.fromEntries(keys.map((k) => [k, summarize(fs.map((f) => f[k]))])) as Record<(typeof keys)[number], Summary>;
   // every held-out score the runs carry (trained, random encoder, …): the last evaluation of each run
   const evalKeys = Object.keys(arm.runs[0]?.evals.cols ?? {}) as EvalKey[];

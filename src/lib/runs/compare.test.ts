@@ -70,11 +70,13 @@ describe('final scores and CSV', () => {
   it('final scores take the last values and the mean speed after the first window', () => {
     const r = fakeRun(2, 6);
     const s = finalScores(r);
-    expect(s.mi1t5).toBe(r.metrics.cols.mi1t5[5]);
-    expect(s.knn).toBe(r.evals.cols.knn[r.evals.step.length - 1]);
+    expect(s.nceEst1t5).toBe(r.metrics.cols.nceEst1t5[5]);
+    expect(s.bound1t7).toBe(r.metrics.cols.bound1t7[5]);
+    expect(s.knnTrained).toBe(r.evals.cols.knnTrained[r.evals.step.length - 1]);
+    expect(s.linPixels).toBe(r.evals.cols.linPixels[r.evals.step.length - 1]);
     const sps = r.metrics.cols.stepsPerSec.slice(1);
     expect(s.stepsPerSec).toBeCloseTo(sps.reduce((x, y) => x + y) / sps.length, 12);
-    expect(Number.isNaN(finalScores(fakeRun(3, 0)).mi1t5)).toBe(true);
+    expect(Number.isNaN(finalScores(fakeRun(3, 0)).bound1t5)).toBe(true);
   });
 
   it('CSV has one row per (run, step) and its cells parse back to the values', () => {
@@ -103,10 +105,12 @@ describe('final scores and CSV', () => {
     const row = parse(lines[4]); // run 1, step 4: an evaluation step
     expect(row[1]).toBe(runs[0].name);
     expect(Number(row[header.indexOf('step')])).toBe(4);
-    expect(Number(row[header.indexOf('mi1t7')])).toBe(runs[0].metrics.cols.mi1t7[3]);
-    expect(Number(row[header.indexOf('knn')])).toBe(runs[0].evals.cols.knn[0]);
+    expect(Number(row[header.indexOf('nceEst1t7')])).toBe(runs[0].metrics.cols.nceEst1t7[3]);
+    expect(Number(row[header.indexOf('bound1t7')])).toBe(runs[0].metrics.cols.bound1t7[3]);
+    expect(Number(row[header.indexOf('knnTrained')])).toBe(runs[0].evals.cols.knnTrained[0]);
     expect(parse(lines[1])[header.indexOf('probeLoss')]).toBe(''); // NaN → blank
-    expect(parse(lines[1])[header.indexOf('knn')]).toBe(''); // no evaluation at step 1
+    expect(parse(lines[1])[header.indexOf('knnTrained')]).toBe(''); // no evaluation at step 1
+    expect(header.some((h) => h.startsWith('mi'))).toBe(false); // nothing is called MI that is not a bound
     expect(parse(lines[9])[0]).toBe('run-2');
   });
 

@@ -44,13 +44,25 @@ export function differingKeys(configs: Config[]): (keyof Config)[] {
 
 export interface FinalScores {
   step: number;
-  mi1t5: number;
-  mi1t7: number;
-  mi5t5: number;
+  /** Image-level InfoNCE lower bound per pair (nats, ≤ log B). */
+  bound1t5: number;
+  bound1t7: number;
+  bound5t5: number;
+  /** AMDIM's NCE estimate per pair (nats, ≤ log K; not a bound). */
+  nceEst1t5: number;
+  nceEst1t7: number;
+  nceEst5t5: number;
   loss: number;
   probeAcc: number;
-  linear: number;
-  knn: number;
+  /** Held-out accuracy, same classifiers for all three feature sets (train/evaluate.ts). */
+  knnTrained: number;
+  knnRandom: number;
+  knnPixels: number;
+  linTrained: number;
+  linRandom: number;
+  linPixels: number;
+  /** The online probe on held-out images: a live training signal, not comparable with the fitted numbers. */
+  probeOnline: number;
   /** Mean over the logged points (the first window includes warm-up, so it is left out when there are more). */
   stepsPerSec: number;
 }
@@ -61,8 +73,13 @@ export function finalScores(r: RunData): FinalScores {
   const m = r.metrics.cols, e = r.evals.cols;
   const sps = m.stepsPerSec.length > 1 ? m.stepsPerSec.slice(1) : m.stepsPerSec;
   return {
-    step: r.step, mi1t5: lastOf(m.mi1t5), mi1t7: lastOf(m.mi1t7), mi5t5: lastOf(m.mi5t5), loss: lastOf(m.total), probeAcc: lastOf(m.probeAcc),
-    linear: lastOf(e.linear), knn: lastOf(e.knn), stepsPerSec: sps.length ? sps.reduce((a, b) => a + b, 0) / sps.length : NaN,
+    step: r.step,
+    bound1t5: lastOf(m.bound1t5), bound1t7: lastOf(m.bound1t7), bound5t5: lastOf(m.bound5t5),
+    nceEst1t5: lastOf(m.nceEst1t5), nceEst1t7: lastOf(m.nceEst1t7), nceEst5t5: lastOf(m.nceEst5t5),
+    loss: lastOf(m.total), probeAcc: lastOf(m.probeAcc),
+    knnTrained: lastOf(e.knnTrained), knnRandom: lastOf(e.knnRandom), knnPixels: lastOf(e.knnPixels),
+    linTrained: lastOf(e.linTrained), linRandom: lastOf(e.linRandom), linPixels: lastOf(e.linPixels), probeOnline: lastOf(e.probeOnline),
+    stepsPerSec: sps.length ? sps.reduce((a, b) => a + b, 0) / sps.length : NaN,
   };
 }
 
@@ -140,7 +157,8 @@ export function sameConfig(a: Config, b: Config): boolean {
 
 /**
  * One row per (run, step): the logged metrics and, at evaluation steps, the held-out scores; a blank
- * cell where a run has no value at that step. MI and losses are in nats.
+ * cell where a run has no value at that step. Bounds, NCE estimates and losses are in nats; nceEst* is AMDIM's
+ * NCE estimate (not a bound), bound* the image-level InfoNCE lower bound.
  */
 export function metricsCsv(runs: RunData[]): string {
   const header = ['run_id', 'run_name', 'step', ...METRIC_KEYS, ...EVAL_KEYS];

@@ -63,7 +63,9 @@ describe('comparison CSV', () => {
 
   it('names a unit for every logged key', () => {
     for (const k of [...METRIC_KEYS, ...EVAL_KEYS]) expect(unitOf(k), k).not.toBe('');
-    expect(unitOf('mi1t5')).toBe('nats');
+    expect(unitOf('nceEst1t5')).toBe('nats; NCE estimate, not a bound');
+    expect(unitOf('bound1t5')).toBe('nats; image-level InfoNCE lower bound');
+    expect(unitOf('linPixels')).toBe('fraction 0-1');
     expect(unitOf('probeAcc')).toBe('fraction 0-1');
   });
 

@@ -8,8 +8,13 @@ import { EVAL_KEYS, METRIC_KEYS, type RunData } from './serialize';
 
 /** The unit each logged value is stored in (MI and losses in nats whatever the page shows). */
 export function unitOf(key: string): string {
+  if (/^nceEst/.test(key)) return 'nats; NCE estimate, not a bound';
+  if (/^bound/.test(key)) return 'nats; image-level InfoNCE lower bound';
   if (/^(loss|mi)|^reg$|^total$|^probeLoss$/.test(key)) return 'nats';
-  if (/acc$|^linear|^knn/i.test(key)) return 'fraction 0-1';
+  if (key === 'knnK') return 'neighbours';
+  if (key === 'heldOut' || key === 'trainUsed') return 'images';
+  if (key === 'linConverged') return '1 = converged';
+  if (/acc$|^lin|^knn|^probeOnline$/i.test(key)) return 'fraction 0-1';
   if (key === 'lr') return 'learning rate';
   if (key === 'stepsPerSec') return 'steps/s';
   if (key === 'imagesPerSec') return 'images/s';

@@ -58,9 +58,55 @@ describe('run serialisation', () => {
     expect(bad((o) => (o.config.ndf = 'wide'))).toThrow(/run\.config: config\.ndf/);
     expect(bad((o) => (o.config.colour = 1))).toThrow(/unknown key "colour"/);
     expect(bad((o) => (o.id = 'a b'))).toThrow(/run\.id/);
-    expect(bad((o) => o.metrics.cols.mi1t5.pop())).toThrow(/run\.metrics\.cols\.mi1t5: has 11 values for 12 steps/);
-    expect(bad((o) => (o.evals.cols.knn = 'x'))).toThrow(/run\.evals\.cols\.knn/);
+    expect(bad((o) => o.metrics.cols.nceEst1t5.pop())).toThrow(/run\.metrics\.cols\.nceEst1t5: has 11 values for 12 steps/);
+    expect(bad((o) => (o.evals.cols.knnTrained = 'x'))).toThrow(/run\.evals\.cols\.knnTrained/);
     expect(bad((o) => (o.embedding.features = o.embedding.features.slice(8)))).toThrow(/run\.embedding\.features: holds/);
     expect(bad((o) => (o.embedding.labels = [1]))).toThrow(/run\.embedding\.labels/);
+  });
+});
+
+describe('runs saved before issue 13 (MI named as a bound, online probe as "linear")', () => {
+  /** A version-1 file: what runToJson wrote then, built from today's run by renaming back. */
+  function legacyJson(r: RunData): Record<string, any> {
+    const j = JSON.parse(runToJson(r));
+    j.version = 1;
+    const m = j.metrics.cols;
+    for (const p of ['1t5', '1t7', '5t5']) {
+      m[`mi${p}`] = m[`nceEst${p}`];
+      delete m[`nceEst${p}`];
+      delete m[`bound${p}`];
+    }
+    const e = j.evals.cols;
+    j.evals.cols = { linear: e.probeOnline, knn: e.knnTrained, linearRandom: e.linRandom, knnRandom: e.knnRandom };
+    return j;
+  }
+
+  it('a version-1 file loads with the estimate relabelled, no bound, and each accuracy under what it was', () => {
+    const r = fakeRun(8);
+    const back = runFromJson(JSON.stringify(legacyJson(r)));
+    expect(back.metrics.cols.nceEst1t7).toEqual(r.metrics.cols.nceEst1t7);
+    expect(back.metrics.cols.bound1t7.every(Number.isNaN)).toBe(true);
+    expect(back.metrics.cols.total).toEqual(r.metrics.cols.total);
+    expect(back.evals.cols.probeOnline).toEqual(r.evals.cols.probeOnline);
+    expect(back.evals.cols.knnTrained).toEqual(r.evals.cols.knnTrained);
+    expect(back.evals.cols.linRandom).toEqual(r.evals.cols.linRandom);
+    for (const k of ['linTrained', 'linPixels', 'knnPixels', 'heldOut'] as const) expect(back.evals.cols[k].every(Number.isNaN), k).toBe(true);
+    expect(Object.keys(back.metrics.cols).some((k) => k.startsWith('mi'))).toBe(false);
+  });
+
+  it('a stored record with the old row names loads the same way', () => {
+    const r = fakeRun(9);
+    const rec = toRecord(r);
+    rec.metrics = rec.metrics.map((row) => {
+      const o = { ...(row as Record<string, unknown>) };
+      if (o.kind === 'metric') for (const p of ['1t5', '1t7', '5t5']) (o[`mi${p}`] = o[`nceEst${p}`]), delete o[`nceEst${p}`], delete o[`bound${p}`];
+      if (o.kind === 'eval') return { kind: 'eval', step: o.step, linear: o.probeOnline, knn: o.knnTrained, knnRandom: o.knnRandom, linearRandom: o.linRandom };
+      return o;
+    });
+    const back = fromRecord(rec);
+    expect(back.metrics.cols.nceEst5t5).toEqual(r.metrics.cols.nceEst5t5);
+    expect(back.metrics.cols.bound5t5.every(Number.isNaN)).toBe(true);
+    expect(back.evals.cols.probeOnline).toEqual(r.evals.cols.probeOnline);
+    expect(back.evals.cols.linTrained.every(Number.isNaN)).toBe(true);
   });
 });

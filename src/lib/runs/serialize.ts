@@ -6,6 +6,7 @@
 import { validate, type Config } from '../config';
 import type { RunMeta, RunRecord } from '../data/store';
 import { EVAL_KEYS, METRIC_KEYS, type EmbeddingSnapshot } from '../train/types';
+import { migrateColumns, migrateEval, migrateMetric } from '../train/migrate';
 
 export { EVAL_KEYS, METRIC_KEYS };
 export type MetricKey = (typeof METRIC_KEYS)[number];
@@ -37,7 +38,8 @@ export interface RunData {
 }
 
 export const FORMAT = 'infomax-lab-run';
-export const FORMAT_VERSION = 1;
+/** 2: NCE estimate and image-level bound per pair, three-way evaluation (issue 13). Version 1 files are migrated (train/migrate.ts). */
+export const FORMAT_VERSION = 2;
 
 export function emptySeries<K extends string>(keys: readonly K[]): Series<K> {
   return { step: [], cols: Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]> };
@@ -78,11 +80,13 @@ export function fromRecord(rec: RunRecord): RunData {
   const evals = emptySeries(EVAL_KEYS);
   for (const r of rec.metrics as (MetricRow | EvalRow | InfoRow)[]) {
     if (r.kind === 'metric') {
+      const m = migrateMetric(r as unknown as Record<string, unknown>);
       metrics.step.push(r.step);
-      for (const k of METRIC_KEYS) metrics.cols[k].push(r[k]);
+      for (const k of METRIC_KEYS) metrics.cols[k].push(m[k]);
     } else if (r.kind === 'eval') {
+      const e = migrateEval(r as unknown as Record<string, unknown>);
       evals.step.push(r.step);
-      for (const k of EVAL_KEYS) evals.cols[k].push(r[k]);
+      for (const k of EVAL_KEYS) evals.cols[k].push(e[k]);
     }
   }
   const em = info?.embedding;
@@ -168,10 +172,10 @@ const isStr = (v: unknown): v is string => typeof v === 'string';
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isCount = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
 
-function readSeries<K extends string>(v: unknown, keys: readonly K[], where: string): Series<K> {
+function readSeries<K extends string>(v: unknown, keys: readonly K[], where: string, kind: 'metrics' | 'evals'): Series<K> {
   if (!isObj(v)) throw new Error(`${where}: expected an object with step and cols`);
   const step = field(v, 'step', where, (x): x is number[] => Array.isArray(x) && x.every(isCount), 'an array of step numbers');
-  const cols = field(v, 'cols', where, isObj, 'an object of columns');
+  const cols = migrateColumns(field(v, 'cols', where, isObj, 'an object of columns'), kind, step.length);
   const out = emptySeries(keys);
   out.step = step;
   for (const k of keys) {
@@ -199,7 +203,8 @@ export function runFromJson(text: string): RunData {
   }
   if (!isObj(raw)) throw new Error('Not a run file: expected a JSON object');
   if (raw.format !== FORMAT) throw new Error(`Not a run file: "format" should be "${FORMAT}"`);
-  if (raw.version !== FORMAT_VERSION) throw new Error(`Run file version ${String(raw.version)} is not supported (this app reads version ${FORMAT_VERSION})`);
+  if (raw.version !== FORMAT_VERSION && raw.version !== 1)
+    throw new Error(`Run file version ${String(raw.version)} is not supported (this app reads versions 1 and ${FORMAT_VERSION})`);
   const w = 'run';
   let config: Config;
   try {
@@ -227,6 +232,6 @@ export function runFromJson(text: string): RunData {
     id, name: field(raw, 'name', w, isStr, 'a string').slice(0, 200), createdAt: field(raw, 'createdAt', w, isNum, 'a time in ms'),
     config, datasetId: config.dataset, datasetName: field(raw, 'datasetName', w, isStr, 'a string'), classNames,
     backend: field(raw, 'backend', w, isStr, 'a string'), step: field(raw, 'step', w, isCount, 'a step number'),
-    metrics: readSeries(raw.metrics, METRIC_KEYS, 'run.metrics'), evals: readSeries(raw.evals, EVAL_KEYS, 'run.evals'), embedding,
+    metrics: readSeries(raw.metrics, METRIC_KEYS, 'run.metrics', 'metrics'), evals: readSeries(raw.evals, EVAL_KEYS, 'run.evals', 'evals'), embedding,
   };
 }

@@ -116,10 +116,10 @@ describe('arms', () => {
     expect(arms.map((a) => a.runs.map((r) => r.id))).toEqual([[a1.id, a2.id], [b1.id, b2.id]]);
     expect(arms[0].seeds).toEqual([1, 2]);
     const s = armScores(arms[0]);
-    const ref = slowSummary([a1.evals.cols.linear.at(-1)!, a2.evals.cols.linear.at(-1)!]);
-    expect(s.linear.mean).toBeCloseTo(ref.mean, 12);
-    expect(s.linear.sd).toBeCloseTo(ref.sd, 12);
-    expect(s.evals.knn!.n).toBe(2);
+    const ref = slowSummary([a1.evals.cols.linTrained.at(-1)!, a2.evals.cols.linTrained.at(-1)!]);
+    expect(s.linTrained.mean).toBeCloseTo(ref.mean, 12);
+    expect(s.linTrained.sd).toBeCloseTo(ref.sd, 12);
+    expect(s.evals.knnPixels!.n).toBe(2);
   });
 });
 

@@ -13,6 +13,26 @@ describe('checkpoints of a TrainingRun (tiny preset, CPU backend)', () => {
   const cfg = preset('tiny', { trainCount: 64, testCount: 48, probeSize: 32, logEvery: 3 });
   const data = makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: 32 });
 
+  it('restores a checkpoint saved before issue 13 with its curves relabelled', async () => {
+    const first = new TrainingRun(cfg, data);
+    await first.trainSteps(2);
+    await first.evaluate();
+    const ck = structuredClone(await first.checkpoint());
+    first.dispose();
+    // What such a checkpoint held: the NCE estimate as mi*, no bound, the online probe as "linear".
+    const legacy = ck.meta.history.map(({ nceEst1t5, nceEst1t7, nceEst5t5, bound1t5, bound1t7, bound5t5, ...rest }) => ({ ...rest, mi1t5: nceEst1t5, mi1t7: nceEst1t7, mi5t5: nceEst5t5 }));
+    const legacyEvals = ck.meta.evalHistory.map((e) => ({ step: e.step, linear: e.probeOnline, knn: e.knnTrained, linearRandom: e.linRandom, knnRandom: e.knnRandom }));
+    const b = new TrainingRun(cfg, data);
+    b.restore({ ...ck.meta, history: legacy as unknown as MetricPoint[], evalHistory: legacyEvals as unknown as typeof ck.meta.evalHistory }, ck.tensors);
+    expect(b.history.map((p) => p.nceEst1t7)).toEqual(ck.meta.history.map((p) => p.nceEst1t7));
+    expect(b.history.every((p) => Number.isNaN(p.bound1t7))).toBe(true);
+    expect(Object.keys(b.history[0]).some((k) => k.startsWith('mi'))).toBe(false);
+    expect(b.evalHistory[0].probeOnline).toBe(ck.meta.evalHistory[0].probeOnline);
+    expect(b.evalHistory[0].knnTrained).toBe(ck.meta.evalHistory[0].knnTrained);
+    expect(Number.isNaN(b.evalHistory[0].linPixels)).toBe(true);
+    b.dispose();
+  }, 300_000);
+
   it('a run restored from a checkpoint continues exactly like the uninterrupted run', async () => {
     const straight: MetricPoint[] = [];
     const a = new TrainingRun(cfg, data, { onMetrics: (p) => straight.push(...p) });

@@ -1,21 +1,23 @@
 /**
  * Evaluation of a run on the held-out split: r1 features of the probe set (a fixed, seeded sample of the
- * held-out images), the online linear probe's accuracy, kNN accuracy, and the same scores for a randomly
- * initialised encoder of the same shape. The classifiers themselves live in evaluate.ts.
+ * held-out images) and the three-way comparison behind every accuracy the app reports: the trained encoder,
+ * a random encoder of the same shape, and raw pixels, each scored by the same two classifiers (evaluate.ts)
+ * on the same held-out images with the same training-split images. The random encoder and the pixels do not
+ * change during a run, so their scores are computed once and passed back in. The online probe's held-out
+ * accuracy rides along as a live training signal.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import { gather, imageBytes, type Dataset } from '../data/dataset';
-import { knnAccuracy } from '../embed/knn';
 import { rngFor } from '../rng';
-import { argmaxAccuracy, fitSoftmax, softmaxAccuracy, standardise } from './evaluate';
+import { pixelFeatures, scoreFeatures, type FeatureScores, type Split } from './evaluate';
 import { createTrainer, type Trainer } from './step';
 import type { EmbeddingSnapshot, EvalPoint } from './types';
 
 /** Images per forward pass when encoding for evaluation. */
 const EVAL_CHUNK = 64;
-/** Training images used to fit the random-encoder baseline's linear classifier. */
-const BASELINE_TRAIN = 500;
+/** Training-split images the classifiers use: kNN's database and the softmax fit. */
+export const EVAL_TRAIN = 1000;
 
 /** What evaluation reads of a run. */
 export interface EvaluatedRun {
@@ -29,7 +31,8 @@ export interface EvaluatedRun {
   readonly step: number;
 }
 
-export type Baseline = { knn: number; linear: number };
+/** The random encoder's and the raw pixels' scores: fixed for a run, computed at its first evaluation. */
+export type Baseline = { random: FeatureScores; pixels: FeatureScores };
 
 /** Classes of the probe heads: a dataset without (usable) labels still gets a 2-way probe that is never trained or read. */
 export function nClassesOf(d: Dataset): number {
@@ -68,56 +71,117 @@ export async function encodeImages(run: EvaluatedRun, split: 'train' | 'test', i
   return out;
 }
 
+/** A fixed, seeded sample of the training split (sorted), the same for all three feature sets. */
+export function evalTrainIndices(d: Dataset, seed: number, size = EVAL_TRAIN): Int32Array {
+  const all = Int32Array.from({ length: d.train.count }, (_, i) => i);
+  rngFor(seed, 'eval-train').shuffle(all);
+  return all.slice(0, Math.min(size, d.train.count)).sort();
+}
+
+export interface FeaturePair {
+  /** (nTrain, dim) and (nTest, dim). */
+  train: Float32Array;
+  test: Float32Array;
+  dim: number;
+}
+
+/** Raw pixels of the evaluation images, flattened to [0, 1] (scoreFeatures standardises them). */
+export function pixelPair(d: Dataset, trainIdx: Int32Array, testIdx: Int32Array): FeaturePair {
+  const S = d.train.size;
+  return {
+    train: pixelFeatures(gather(d.train, trainIdx), trainIdx.length, S),
+    test: pixelFeatures(gather(d.test, testIdx), testIdx.length, S),
+    dim: S * S * 3,
+  };
+}
+
+export interface Labels {
+  train: Int32Array;
+  test: Int32Array;
+  classes: number;
+}
+
+export function scorePair(f: FeaturePair, l: Labels): FeatureScores {
+  const train: Split = { x: f.train, n: l.train.length, labels: l.train };
+  const test: Split = { x: f.test, n: l.test.length, labels: l.test };
+  return scoreFeatures(train, test, f.dim, l.classes);
+}
+
+const labelled = (a: Int32Array) => a.reduce((n, y) => n + (y >= 0 ? 1 : 0), 0);
+
+/** One evaluation point from the three score sets and the online probe's held-out accuracy. */
+export function evalPoint(step: number, l: Labels, s: { trained: FeatureScores; random: FeatureScores; pixels: FeatureScores }, probeOnline: number): EvalPoint {
+  return {
+    step,
+    heldOut: labelled(l.test),
+    trainUsed: labelled(l.train),
+    knnTrained: s.trained.knn,
+    knnRandom: s.random.knn,
+    knnPixels: s.pixels.knn,
+    knnK: s.trained.k,
+    linTrained: s.trained.linear,
+    linRandom: s.random.linear,
+    linPixels: s.pixels.linear,
+    linConverged: s.trained.fit.converged && s.random.fit.converged && s.pixels.fit.converged ? 1 : 0,
+    probeOnline,
+  };
+}
+
+/** A point without labels: nothing to score. */
+export function unlabelledPoint(step: number): EvalPoint {
+  return {
+    step, heldOut: 0, trainUsed: 0, knnTrained: NaN, knnRandom: NaN, knnPixels: NaN, knnK: NaN,
+    linTrained: NaN, linRandom: NaN, linPixels: NaN, linConverged: NaN, probeOnline: NaN,
+  };
+}
+
+/** Accuracy of argmax over (n, classes) logits on rows with a label ≥ 0. */
+export function argmaxAccuracy(logits: Float32Array, n: number, classes: number, labels: Int32Array): number {
+  let right = 0, total = 0;
+  for (let i = 0; i < n; i++) {
+    if (labels[i] < 0) continue;
+    let arg = 0;
+    for (let c = 1; c < classes; c++) if (logits[i * classes + c] > logits[i * classes + arg]) arg = c;
+    total++;
+    if (arg === labels[i]) right++;
+  }
+  return total ? right / total : NaN;
+}
+
 /**
- * Held-out evaluation: linear probe accuracy, kNN accuracy, the random baseline (computed once: pass it
- * back in as `baseline`), and the embedding snapshot.
+ * Held-out evaluation: the trained encoder, a random encoder of the same shape and raw pixels, each by kNN
+ * and a fitted softmax regression on the same images; the online probe's held-out accuracy; the embedding
+ * snapshot. `baseline` (random encoder and pixels) is computed once: pass it back in.
  */
 export async function evaluateRun(run: EvaluatedRun, baseline: Baseline | null): Promise<{ point: EvalPoint; snapshot: EmbeddingSnapshot; baseline: Baseline | null }> {
-  const D = run.cfg.nRkhs, n = run.probeSet.length, C = nClassesOf(run.data);
+  const D = run.cfg.nRkhs, n = run.probeSet.length;
   const feats = await encodeImages(run, 'test', run.probeSet);
-  const testLabels = run.data.test.labels;
+  const testLabels = run.data.test.labels, trainLabels = run.data.train.labels;
   const labels = run.labeled && testLabels ? Int32Array.from(run.probeSet, (i) => testLabels[i]) : null;
-  let linear = NaN, knn = NaN;
-  if (labels) {
+  let point = unlabelledPoint(run.step);
+  if (labels && trainLabels) {
+    const trainIdx = evalTrainIndices(run.data, run.cfg.seed);
+    const l: Labels = { train: Int32Array.from(trainIdx, (i) => trainLabels[i]), test: labels, classes: nClassesOf(run.data) };
     const logitsT = tf.tidy(() => run.model.probe.linear.logits(tf.tensor2d(feats, [n, D])));
-    linear = argmaxAccuracy((await logitsT.data()) as Float32Array, n, C, labels);
+    const probeOnline = argmaxAccuracy((await logitsT.data()) as Float32Array, n, l.classes, labels);
     logitsT.dispose();
-    knn = knnAccuracy(feats, n, D, labels, 20);
-    if (!baseline) baseline = await randomBaseline(run, labels);
+    const trained = scorePair({ train: await encodeImages(run, 'train', trainIdx), test: feats, dim: D }, l);
+    baseline ??= await baselines(run, trainIdx, l);
+    point = evalPoint(run.step, l, { trained, ...baseline }, probeOnline);
   }
-  const point: EvalPoint = { step: run.step, linear, knn, linearRandom: baseline?.linear ?? NaN, knnRandom: baseline?.knn ?? NaN };
   return { point, snapshot: { step: run.step, n, dim: D, features: feats, labels, indices: run.probeSet.slice() }, baseline };
 }
 
-/** A freshly initialised encoder of the same shape: kNN on its probe features, and a softmax fit on its train features. */
-async function randomBaseline(run: EvaluatedRun, probeLabels: Int32Array): Promise<Baseline> {
+/** A freshly initialised encoder of the same shape, and raw pixels, scored like the trained encoder. */
+async function baselines(run: EvaluatedRun, trainIdx: Int32Array, l: Labels): Promise<Baseline> {
   const rand = createTrainer(run.cfg, nClassesOf(run.data), rngFor(run.cfg.seed, 'random-baseline'), {
     stepsPerEpoch: Math.floor(run.data.train.count / run.cfg.batchSize),
   });
+  let random: FeatureScores;
   try {
-    const feats = await encodeImages(run, 'test', run.probeSet, rand);
-    return { knn: knnAccuracy(feats, run.probeSet.length, run.cfg.nRkhs, probeLabels, 20), linear: await fittedLinear(run, probeLabels, feats, rand) };
+    random = scorePair({ train: await encodeImages(run, 'train', trainIdx, rand), test: await encodeImages(run, 'test', run.probeSet, rand), dim: run.cfg.nRkhs }, l);
   } finally {
     rand.dispose();
   }
-}
-
-/**
- * Linear evaluation by the book: a softmax regression fitted to convergence on frozen features of up to
- * 500 training images, scored on the probe set. Used for the random baseline, and (CLI, README) for the
- * trained encoder too, so both sides of the comparison get the same classifier.
- */
-export async function fittedLinear(run: EvaluatedRun, probeLabels: Int32Array, probeFeats?: Float32Array, encoder: Pick<Trainer, 'encode'> = run.model): Promise<number> {
-  const trainLabels = run.data.train.labels;
-  if (!run.labeled || !trainLabels) return NaN;
-  const D = run.cfg.nRkhs, n = run.probeSet.length, C = nClassesOf(run.data);
-  const feats = probeFeats ?? (await encodeImages(run, 'test', run.probeSet, encoder));
-  const m = Math.min(run.data.train.count, BASELINE_TRAIN);
-  const trainIdx = Int32Array.from({ length: m }, (_, i) => Math.floor((i * run.data.train.count) / m));
-  const trainFeats = await encodeImages(run, 'train', trainIdx, encoder);
-  const stats = standardise(trainFeats, m, D);
-  const w = fitSoftmax(trainFeats, m, D, Int32Array.from(trainIdx, (i) => trainLabels[i]), C);
-  const probeCopy = feats.slice();
-  standardise(probeCopy, n, D, stats);
-  return softmaxAccuracy(w, probeCopy, n, D, probeLabels, C);
+  return { random, pixels: scorePair(pixelPair(run.data, trainIdx, run.probeSet), l) };
 }

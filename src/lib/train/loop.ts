@@ -14,7 +14,8 @@ import { augmentPairFromBytes, drawAugParams } from '../data/augment';
 import { createTrainer, type Trainer } from './step';
 import { MetricReadback } from './readback';
 import { CHECKPOINT_VERSION, assignVariables, migrate, readVariables, stateVariables, type Checkpoint, type CheckpointMeta } from './checkpoint';
-import { evaluateRun, fittedLinear, nClassesOf, probeIndices, type Baseline } from './heldout';
+import { evaluateRun, nClassesOf, probeIndices, type Baseline } from './heldout';
+import { migrateEval, migrateMetric } from './migrate';
 import type { Ceilings, EmbeddingSnapshot, EvalPoint, MetricPoint } from './types';
 
 export type { CheckpointMeta } from './checkpoint';
@@ -24,9 +25,12 @@ export interface RunHooks {
   onMetrics?: (points: MetricPoint[]) => void;
 }
 
-/** log K for each pair: K = 1 + (B−1)·t² candidates per softmax. */
+/**
+ * Ceilings: log K of each pair's NCE estimate (K = 1 + (B−1)·t² candidates per softmax), and log B of the
+ * image-level bound (the same for every pair).
+ */
 export function ceilings(batch: number): Ceilings {
-  return { '1t5': Math.log(1 + (batch - 1) * 25), '1t7': Math.log(1 + (batch - 1) * 49), '5t5': Math.log(1 + (batch - 1) * 25) };
+  return { '1t5': Math.log(1 + (batch - 1) * 25), '1t7': Math.log(1 + (batch - 1) * 49), '5t5': Math.log(1 + (batch - 1) * 25), bound: Math.log(batch) };
 }
 
 export class TrainingRun {
@@ -142,17 +146,12 @@ export class TrainingRun {
     this.#readback.resetClock();
   }
 
-  /** Held-out evaluation (heldout.ts); the random baseline is computed once per run. */
+  /** Held-out evaluation (heldout.ts): trained vs random encoder vs raw pixels; the baselines are computed once per run. */
   async evaluate(): Promise<{ point: EvalPoint; snapshot: EmbeddingSnapshot }> {
     const { point, snapshot, baseline } = await evaluateRun(this, this.#baseline);
     this.#baseline = baseline;
     this.#evalHistory.push(point); // replaces an evaluation of the same step
     return { point, snapshot };
-  }
-
-  /** The book linear evaluation of this run's encoder (heldout.ts). */
-  fittedLinear(probeLabels: Int32Array, probeFeats?: Float32Array): Promise<number> {
-    return fittedLinear(this, probeLabels, probeFeats);
   }
 
   /** Augmented pairs exactly as training makes them (same code path), from a separate preview stream. */
@@ -209,8 +208,9 @@ export class TrainingRun {
     this.#negRng = new Rng(meta.negRng);
     this.step = meta.step;
     this.time = meta.time;
-    this.#history.replace(meta.history);
-    this.#evalHistory.replace(meta.evalHistory);
+    // Histories saved before issue 13 carry the old names (migrate.ts).
+    this.#history.replace(meta.history.map((p) => migrateMetric(p as unknown as Record<string, unknown>)));
+    this.#evalHistory.replace(meta.evalHistory.map((p) => migrateEval(p as unknown as Record<string, unknown>)));
     this.#readback.resetClock();
   }
 

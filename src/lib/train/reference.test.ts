@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../config';
 import { downsample, makeReference, mismatch, parseReference, pickReference, stepsToHalf } from './reference';
-import type { MetricPoint } from './types';
+import type { EvalPoint, MetricPoint } from './types';
 
-const pts = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ step: i + 1, mi1t5: i, mi1t7: 2 * i, mi5t5: -i, time: i / 10 }) as unknown as MetricPoint);
+// The reference file keeps its mi* names for AMDIM's NCE estimate; makeReference reads MetricPoint.nceEst*.
+const pts = (n: number) => Array.from({ length: n }, (_, i) => ({ step: i + 1, mi1t5: i, mi1t7: 2 * i, mi5t5: -i, time: i / 10 }));
+const points = (n: number) => pts(n).map((p) => ({ ...p, nceEst1t5: p.mi1t5, nceEst1t7: p.mi1t7, nceEst5t5: p.mi5t5 }) as unknown as MetricPoint);
 
 describe('reference runs', () => {
   it('downsamples to window means, checked against a plain loop', () => {
@@ -24,7 +25,8 @@ describe('reference runs', () => {
 
   it('round-trips through JSON and the checker', () => {
     const cfg = validate({}, 'tiny');
-    const ref = makeReference(cfg, pts(50), { step: 50, linear: 0.51234567, knn: 0.4, linearRandom: 0.15, knnRandom: 0.16 }, { command: 'npm run train', machine: 'm', backend: 'cpu', date: '2026-11-30' });
+    const final = { step: 50, linTrained: 0.51234567, knnTrained: 0.4, linRandom: 0.15, knnRandom: 0.16 } as unknown as EvalPoint;
+    const ref = makeReference(cfg, points(50), final, { command: 'npm run train', machine: 'm', backend: 'cpu', date: '2026-11-30' });
     const back = parseReference(JSON.parse(JSON.stringify(ref)));
     expect(back.config).toEqual(cfg);
     expect(back.step.length).toBe(50);
@@ -32,7 +34,7 @@ describe('reference runs', () => {
   });
 
   it('names what is wrong with a bad file', () => {
-    const ref = JSON.parse(JSON.stringify(makeReference(validate({}), pts(10), null, { command: 'c', machine: 'm', backend: 'b', date: 'd' })));
+    const ref = JSON.parse(JSON.stringify(makeReference(validate({}), points(10), null, { command: 'c', machine: 'm', backend: 'b', date: 'd' })));
     expect(() => parseReference(null)).toThrow(/not a JSON object/);
     expect(() => parseReference({ ...ref, version: 9 })).toThrow(/version 9/);
     expect(() => parseReference({ ...ref, mi1t5: ref.mi1t5.slice(1) })).toThrow(/"mi1t5" must be 10 finite numbers/);
@@ -43,7 +45,7 @@ describe('reference runs', () => {
   });
 
   it('matches a reference only to a run of the same model size and data', () => {
-    const tiny = makeReference(validate({}, 'tiny'), pts(3), null, { command: 'c', machine: 'm', backend: 'b', date: 'd' });
+    const tiny = makeReference(validate({}, 'tiny'), points(3), null, { command: 'c', machine: 'm', backend: 'b', date: 'd' });
     expect(pickReference([tiny], validate({ lr: 0.5 }, 'tiny'))).toBe(tiny); // other settings may differ
     expect(pickReference([tiny], validate({}, 'demo'))).toBeNull();
     expect(mismatch(tiny, validate({ batchSize: 8 }, 'tiny'))).toEqual(['batchSize']);

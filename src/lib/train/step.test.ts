@@ -150,9 +150,10 @@ describe('createTrainer (Deep InfoMax)', () => {
       for (const r of rs) {
         for (const k of STEP_KEYS) expect(Number.isFinite(r[k]), k).toBe(true);
         expect(r.total).toBe(r.loss1t7);
-        expect([r.mi1t5, r.mi5t5, r.loss1t5, r.loss5t5, r.reg]).toEqual([0, 0, 0, 0, 0]);
+        expect([r.nceEst1t5, r.nceEst5t5, r.bound1t5, r.bound5t5, r.loss1t5, r.loss5t5, r.reg]).toEqual([0, 0, 0, 0, 0, 0, 0]);
+        expect(r.bound1t7).toBeLessThanOrEqual(Math.log(4) + 1e-6); // image-level bound, ceiling log B
       }
-      if (dimEstimator === 'nce') expect(rs[0].mi1t7).toBeLessThanOrEqual(Math.log(1 + 3 * 49) + 1e-6);
+      if (dimEstimator === 'nce') expect(rs[0].nceEst1t7).toBeLessThanOrEqual(Math.log(1 + 3 * 49) + 1e-6);
       tf.dispose(Object.values(v));
       tr.dispose();
     });

@@ -22,9 +22,14 @@ export interface StepOutput {
   loss5t5: tf.Scalar;
   reg: tf.Scalar;
   total: tf.Scalar;
-  mi1t5: tf.Scalar;
-  mi1t7: tf.Scalar;
-  mi5t5: tf.Scalar;
+  /** AMDIM's NCE estimate log K − L per pair (not a bound); DIM: its estimator's value in nceEst1t7. */
+  nceEst1t5: tf.Scalar;
+  nceEst1t7: tf.Scalar;
+  nceEst5t5: tf.Scalar;
+  /** Image-level InfoNCE lower bound per pair (≤ log B); DIM: bound1t7. */
+  bound1t5: tf.Scalar;
+  bound1t7: tf.Scalar;
+  bound5t5: tf.Scalar;
   /** The Evaluator's loss: linear + MLP (the official loss_cls). */
   probeLoss: tf.Scalar;
   /** Online accuracy of the linear classifier on this batch (both views), before its update. */
@@ -33,7 +38,10 @@ export interface StepOutput {
   probeMlpAcc: tf.Scalar;
 }
 
-export const STEP_KEYS = ['loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'probeMlpAcc'] as const;
+export const STEP_KEYS = [
+  'loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'nceEst1t5', 'nceEst1t7', 'nceEst5t5', 'bound1t5', 'bound1t7', 'bound5t5',
+  'probeLoss', 'probeAcc', 'probeMlpAcc',
+] as const;
 
 export interface Trainer {
   readonly encoder: Encoder;
@@ -139,12 +147,18 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
           if (fb) {
             const L = lossFn(fa.features, fb.features, { tclip: cfg.tclip, src5: src });
             objective = L.total;
-            parts = { loss1t5: L.loss1t5, loss1t7: L.loss1t7, loss5t5: L.loss5t5, reg: L.reg, mi1t5: L.mi1t5, mi1t7: L.mi1t7, mi5t5: L.mi5t5 };
+            parts = {
+              loss1t5: L.loss1t5, loss1t7: L.loss1t7, loss5t5: L.loss5t5, reg: L.reg,
+              nceEst1t5: L.nceEst1t5, nceEst1t7: L.nceEst1t7, nceEst5t5: L.nceEst5t5, bound1t5: L.bound1t5, bound1t7: L.bound1t7, bound5t5: L.bound5t5,
+            };
           } else {
             const d = dimObjective(fa.features, { mode: cfg.dimMode, estimator: cfg.dimEstimator }, dimNet);
             objective = d.loss;
             const zero = () => tf.scalar(0);
-            parts = { loss1t5: zero(), loss1t7: tf.clone(d.loss), loss5t5: zero(), reg: zero(), mi1t5: zero(), mi1t7: d.estimate, mi5t5: zero() };
+            parts = {
+              loss1t5: zero(), loss1t7: tf.clone(d.loss), loss5t5: zero(), reg: zero(),
+              nceEst1t5: zero(), nceEst1t7: d.estimate, nceEst5t5: zero(), bound1t5: zero(), bound1t7: d.bound, bound5t5: zero(),
+            };
           }
           tf.keep(r1);
           views.forEach((v) => v.bnStats.forEach((t) => tf.keep(t)));

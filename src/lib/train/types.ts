@@ -26,9 +26,14 @@ export interface MetricPoint {
   loss5t5: number;
   reg: number;
   total: number;
-  mi1t5: number;
-  mi1t7: number;
-  mi5t5: number;
+  /** AMDIM's NCE estimate log K − L_NCE per pair: not a lower bound (locations are not independent candidates). */
+  nceEst1t5: number;
+  nceEst1t7: number;
+  nceEst5t5: number;
+  /** Image-level InfoNCE lower bound on I(view a; view b) per pair, ceiling log B. */
+  bound1t5: number;
+  bound1t7: number;
+  bound5t5: number;
   probeLoss: number;
   /** Online linear probe accuracy on the training batch (both views). */
   probeAcc: number;
@@ -43,24 +48,41 @@ export interface MetricPoint {
 
 /** The fields of a MetricPoint besides its step, in one fixed order (columns, CSV, serialisation). */
 export const METRIC_KEYS = [
-  'loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'mi1t5', 'mi1t7', 'mi5t5', 'probeLoss', 'probeAcc', 'probeMlpAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time',
+  'loss1t5', 'loss1t7', 'loss5t5', 'reg', 'total', 'nceEst1t5', 'nceEst1t7', 'nceEst5t5', 'bound1t5', 'bound1t7', 'bound5t5',
+  'probeLoss', 'probeAcc', 'probeMlpAcc', 'lr', 'stepsPerSec', 'imagesPerSec', 'time',
 ] as const satisfies readonly Exclude<keyof MetricPoint, 'step'>[];
 
 export type MetricKey = (typeof METRIC_KEYS)[number];
 
-/** Evaluation on the held-out split, every `embedEvery` steps. */
+/**
+ * Evaluation on the held-out split, every `embedEvery` steps. Every fitted accuracy compares three feature
+ * sets on the same held-out images with the same classifier (train/evaluate.ts): the trained encoder's r1,
+ * a random encoder of the same shape, and raw pixels. NaN where there are no labels.
+ */
 export interface EvalPoint {
   step: number;
-  /** Online linear probe accuracy on held-out images. */
-  linear: number;
-  /** kNN accuracy (k = 20, cosine, leave-one-out) on the probe set. */
-  knn: number;
-  /** Same two numbers for a randomly initialised encoder of the same shape. */
-  linearRandom: number;
+  /** Labelled held-out images scored. */
+  heldOut: number;
+  /** Labelled training images the classifiers use (kNN database, softmax fit). */
+  trainUsed: number;
+  /** kNN (cosine, k = knnK nearest training-split images) accuracy on held-out images. */
+  knnTrained: number;
   knnRandom: number;
+  knnPixels: number;
+  knnK: number;
+  /** Softmax regression fitted on training-split features (λ by validation), accuracy on held-out images. */
+  linTrained: number;
+  linRandom: number;
+  linPixels: number;
+  /** 1 when all three softmax fits converged, else 0. */
+  linConverged: number;
+  /** The online linear probe (trained during training on augmented batches): a live training signal, not comparable with the fitted numbers. */
+  probeOnline: number;
 }
 
-export const EVAL_KEYS = ['linear', 'knn', 'linearRandom', 'knnRandom'] as const satisfies readonly Exclude<keyof EvalPoint, 'step'>[];
+export const EVAL_KEYS = [
+  'heldOut', 'trainUsed', 'knnTrained', 'knnRandom', 'knnPixels', 'knnK', 'linTrained', 'linRandom', 'linPixels', 'linConverged', 'probeOnline',
+] as const satisfies readonly Exclude<keyof EvalPoint, 'step'>[];
 
 export interface DatasetInfo {
   id: string;
@@ -90,11 +112,12 @@ export interface MemoryInfo {
   numBytes: number;
 }
 
-/** log K of each scale pair's InfoNCE: the most any of its estimates can show. */
+/** Nats: log K of each pair's NCE estimate (the most it can show), and log B of the image-level bound. */
 export interface Ceilings {
   '1t5': number;
   '1t7': number;
   '5t5': number;
+  bound: number;
 }
 
 /** A tensor as plain data (checkpoints, imported weights). */

@@ -7,7 +7,7 @@ import type { FeatureSource, SimilarResult } from '../train/similar';
 import { DEFAULTS, decodeHash, encodeHash, type Config } from '../config';
 import { deleteCheckpoint, getSetting, newId, setSetting } from '../data/store';
 import { SIZE_KEYS, autoFromHash, type Choice } from '../train/calibrate';
-import { EVAL_KEYS, METRIC_KEYS, type AutoChoice, type Progress, type BackendInfo, type DatasetInfo, type EmbeddingSnapshot, type EvalPoint, type FromWorker, type MemoryInfo, type MetricPoint, type ReplyValues, type Request, type RunState } from './protocol';
+import { EVAL_KEYS, METRIC_KEYS, type AutoChoice, type Progress, type BackendInfo, type Ceilings, type DatasetInfo, type EmbeddingSnapshot, type EvalPoint, type FromWorker, type MemoryInfo, type MetricPoint, type ReplyValues, type Request, type RunState } from './protocol';
 import { RequestCancelled, Requests, RequestTimeout } from './requests';
 
 /** How long a request may wait for its reply (the worker answers between training steps). */
@@ -80,7 +80,7 @@ export class TrainerClient {
   note = $state('');
   backend = $state.raw<BackendInfo | null>(null);
   dataset = $state.raw<DatasetInfo | null>(null);
-  ceilings = $state.raw<{ '1t5': number; '1t7': number; '5t5': number } | null>(null);
+  ceilings = $state.raw<Ceilings | null>(null);
   params = $state(0);
   errors = $state.raw<{ message: string; fatal: boolean; at: number }[]>([]);
   snapshot = $state.raw<EmbeddingSnapshot | null>(null);

@@ -10,7 +10,7 @@ import type { AutoChoice, NamedTensor, TrainEvent } from '../train/types';
 import type { Reply } from './requests';
 import type { FeatureSource, SimilarResult } from '../train/similar';
 
-export type { AutoChoice, BackendInfo, DatasetInfo, Progress, EmbeddingSnapshot, EvalPoint, MemoryInfo, MetricPoint, RunState } from '../train/types';
+export type { AutoChoice, BackendInfo, Ceilings, DatasetInfo, Progress, EmbeddingSnapshot, EvalPoint, MemoryInfo, MetricPoint, RunState } from '../train/types';
 export { EVAL_KEYS, METRIC_KEYS } from '../train/types';
 
 /** A request without its ids (what the page's methods build). */

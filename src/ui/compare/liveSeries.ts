@@ -3,25 +3,29 @@ import type { TrainerClient } from '../../lib/worker/client.svelte';
 import { overlay } from '../../lib/runs/overlay';
 import { PAIR_COLORS } from '../palette';
 
+/** The image-level InfoNCE lower bound per pair (a true bound, ceiling log B). */
 export const LIVE_MI_SERIES = [
-  { label: 'I(1→5)', color: PAIR_COLORS['1t5'] },
-  { label: 'I(1→7)', color: PAIR_COLORS['1t7'] },
-  { label: 'I(5→5)', color: PAIR_COLORS['5t5'] },
+  { label: 'bound 1→5', color: PAIR_COLORS['1t5'] },
+  { label: 'bound 1→7', color: PAIR_COLORS['1t7'] },
+  { label: 'bound 5→5', color: PAIR_COLORS['5t5'] },
 ];
 
 export function liveMi(c: TrainerClient, scale: number): (number | null)[][] {
   const m = c.metrics;
-  return overlay([m.cols.mi1t5, m.cols.mi1t7, m.cols.mi5t5].map((value) => ({ step: m.step, value })), scale);
+  return overlay([m.cols.bound1t5, m.cols.bound1t7, m.cols.bound5t5].map((value) => ({ step: m.step, value })), scale);
 }
 
+/** Fitted classifiers only (the online probe is a live signal, not comparable): trained, random encoder, raw pixels. */
 export const LIVE_ACC_SERIES = [
-  { label: 'probe (batch)', color: '#4e79a7', width: 1 },
-  // held-out scores come every 'Evaluate every' steps: bridge the gaps and mark the points
-  { label: 'linear (held-out)', color: '#59a14f', spanGaps: true, points: true },
-  { label: 'kNN (held-out)', color: '#f28e2b', spanGaps: true, points: true },
+  { label: 'kNN trained', color: '#56b4e9' },
+  { label: 'kNN random enc.', color: '#999999', dash: [6, 4] },
+  { label: 'kNN pixels', color: '#e69f00', dash: [2, 3] },
+  { label: 'linear trained', color: '#56b4e9', width: 1 },
+  { label: 'linear random enc.', color: '#999999', dash: [6, 4], width: 1 },
+  { label: 'linear pixels', color: '#e69f00', dash: [2, 3], width: 1 },
 ];
 
 export function liveAcc(c: TrainerClient): (number | null)[][] {
-  const m = c.metrics, e = c.evals;
-  return overlay([{ step: m.step, value: m.cols.probeAcc }, { step: e.step, value: e.cols.linear }, { step: e.step, value: e.cols.knn }], 100);
+  const e = c.evals;
+  return overlay((['knnTrained', 'knnRandom', 'knnPixels', 'linTrained', 'linRandom', 'linPixels'] as const).map((k) => ({ step: e.step, value: e.cols[k] })), 100);
 }
