@@ -131,26 +131,47 @@ describe('drawAugParams + augmentPair', () => {
     x.dispose();
   });
 
-  it('applies colour jitter like a per-pixel reference; hue 0 is the identity; gray has R = G = B', async () => {
+  it('applies colour jitter like a per-pixel reference: random order per image, clamp after each; gray last', async () => {
     const x = X();
     const src = await x.data();
     const p = drawAugParams({ ...OFF, jitterP: 1, grayP: 0.5 }, B, S, new Rng(8));
     const [a] = await views(x, p);
     const ref = new Float32Array(a.length);
     const clip = (t: number) => Math.min(1, Math.max(0, t));
+    const lum = (px: number[]) => LUMA[0] * px[0] + LUMA[1] * px[1] + LUMA[2] * px[2];
     for (let i = 0; i < B; i++) {
       const o = i * S * S * 3;
-      const img = Array.from(src.subarray(o, o + S * S * 3), (t) => clip(t * p.brightness[i]));
-      let mean = 0;
-      for (let k = 0; k < S * S; k++) mean += LUMA[0] * img[3 * k] + LUMA[1] * img[3 * k + 1] + LUMA[2] * img[3 * k + 2];
-      mean /= S * S;
-      const m = colorMatrix(p.saturation[i], p.hue[i], p.gray[i] === 1);
-      for (let k = 0; k < S * S; k++) {
-        const rgb = [0, 1, 2].map((c) => clip(p.contrast[i] * img[3 * k + c] + (1 - p.contrast[i]) * mean));
-        for (let c = 0; c < 3; c++) ref[o + 3 * k + c] = clip(m[c][0] * rgb[0] + m[c][1] * rgb[1] + m[c][2] * rgb[2]);
+      let img = Array.from({ length: S * S }, (_, k) => [0, 1, 2].map((c) => src[o + 3 * k + c]));
+      // torchvision's ColorJitter.forward: the four adjustments in the drawn order, each one clamped.
+      for (const op of p.order.subarray(4 * i, 4 * i + 4)) {
+        if (op === 0) img = img.map((px) => px.map((t) => clip(t * p.brightness[i])));
+        else if (op === 1) {
+          const mean = img.reduce((acc, px) => acc + lum(px), 0) / (S * S);
+          img = img.map((px) => px.map((t) => clip(p.contrast[i] * t + (1 - p.contrast[i]) * mean)));
+        } else if (op === 2) img = img.map((px) => px.map((t) => clip(p.saturation[i] * t + (1 - p.saturation[i]) * lum(px))));
+        else {
+          const m = colorMatrix(1, p.hue[i], false);
+          img = img.map((px) => [0, 1, 2].map((c) => clip(m[c][0] * px[0] + m[c][1] * px[1] + m[c][2] * px[2])));
+        }
       }
+      if (p.gray[i]) img = img.map((px) => [lum(px), lum(px), lum(px)]);
+      img.forEach((px, k) => px.forEach((t, c) => (ref[o + 3 * k + c] = t)));
     }
     expect(maxAbsDiff(a, ref)).toBeLessThan(1e-5);
+
+    // The orders are permutations, not all the same; images without jitter keep the identity order.
+    const many = drawAugParams({ ...OFF, jitterP: 0.5 }, 16, S, new Rng(3));
+    const orders = new Set<string>();
+    for (let r = 0; r < 32; r++) {
+      const ord = Array.from(many.order.subarray(4 * r, 4 * r + 4));
+      expect([...ord].sort()).toEqual([0, 1, 2, 3]);
+      if (many.brightness[r] === 1 && many.contrast[r] === 1 && many.saturation[r] === 1 && many.hue[r] === 0) expect(ord).toEqual([0, 1, 2, 3]);
+      orders.add(ord.join());
+    }
+    expect(orders.size).toBeGreaterThan(3);
+    // The order matters: the same factors in the opposite order give another image.
+    const rev = { ...p, order: p.order.map((_, k) => p.order[k - (k % 4) + 3 - (k % 4)]) };
+    expect(maxAbsDiff((await views(x, rev))[0], a)).toBeGreaterThan(1e-3);
 
     expect(colorMatrix(1, 0, false)).toEqual([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
     // A full turn of hue is the identity too (up to rounding); a half turn is not.

@@ -4,8 +4,13 @@
  * reproducible and the ops themselves are deterministic.
  *
  * Pipeline: shared horizontal flip (one `where`) → reflect pad → both views' crops in ONE cropAndResize
- * over 2B boxes → brightness → contrast → one per-image 3×3 colour matrix (saturation, hue, grayscale) →
- * clip to [0, 1]. Views a and b are rows 0..B−1 and B..2B−1 of every per-view array.
+ * over 2B boxes → colour jitter as torchvision's ColorJitter: brightness, contrast, saturation and hue in a
+ * random order per image, each clamped to [0, 1] → grayscale. Views a and b are rows 0..B−1 and B..2B−1 of
+ * every per-view array.
+ *
+ * Each jitter adjustment is affine in RGB, v' = M·v + t (t ≠ 0 only for contrast, towards the image's mean
+ * gray), so one slot of the random order is one batched matmul for all images whatever adjustment each
+ * image draws there: four slots, four matmuls, a clamp after each.
  */
 
 import * as tf from '@tensorflow/tfjs';
@@ -40,6 +45,8 @@ export interface AugParams {
   saturation: Float32Array;
   /** (2B) hue rotation in fractions of a turn; 0 = unchanged. */
   hue: Float32Array;
+  /** (2B, 4) the order the four adjustments are applied in, per image: a permutation of JITTER_OPS indices. */
+  order: Uint8Array;
   /** (2B) 1 = convert to grayscale. */
   gray: Uint8Array;
 }
@@ -66,17 +73,37 @@ function inv3(m: M3): M3 {
 }
 const YIQ_INV = inv3(YIQ);
 
+/** The four ColorJitter adjustments, by the index `order` uses (torchvision's fn_idx order). */
+export const JITTER_OPS = ['brightness', 'contrast', 'saturation', 'hue'] as const;
+const IN_ORDER = Uint8Array.from([0, 1, 2, 3]);
+
+/** Hue rotation by `hue` turns in the YIQ chroma plane (keeps luma). */
+function hueMatrix(hue: number): M3 {
+  if (hue === 0) return IDENTITY;
+  const t = 2 * Math.PI * hue, c = Math.cos(t), sn = Math.sin(t);
+  return mul3(mul3(YIQ_INV, [[1, 0, 0], [0, c, -sn], [0, sn, c]]), YIQ);
+}
+
+/**
+ * One adjustment of one image as v' = m·v + (1 − keep)·meanGray(v): `keep` < 1 only for contrast, which
+ * blends towards the image's mean gray (computed on v, the image as it is at that point of the order).
+ */
+export function jitterStep(op: number, p: Pick<AugParams, 'brightness' | 'contrast' | 'saturation' | 'hue'>, r: number): { m: M3; keep: number } {
+  switch (op) {
+    case 0: return { m: IDENTITY.map((row) => row.map((v) => v * p.brightness[r])), keep: 1 };
+    case 1: return { m: IDENTITY.map((row) => row.map((v) => v * p.contrast[r])), keep: p.contrast[r] };
+    case 2: return { m: IDENTITY.map((row) => row.map((v, j) => p.saturation[r] * v + (1 - p.saturation[r]) * LUMA[j])), keep: 1 };
+    default: return { m: hueMatrix(p.hue[r]), keep: 1 };
+  }
+}
+
 /** RGB → RGB matrix of one image: grayscale ∘ hue ∘ saturation (applied right to left). */
 export function colorMatrix(saturation: number, hue: number, gray: boolean): M3 {
   const s = saturation;
   // Every output channel blends towards the same gray: s·I + (1 − s)·1·lumaᵀ.
   let m = IDENTITY.map((row) => row.map((v, j) => s * v + (1 - s) * LUMA[j]));
-  if (hue !== 0) {
-    // Rotating the chroma plane (I, Q) of YIQ turns the hue while keeping luma.
-    const t = 2 * Math.PI * hue, c = Math.cos(t), sn = Math.sin(t);
-    const rot = [[1, 0, 0], [0, c, -sn], [0, sn, c]];
-    m = mul3(mul3(mul3(YIQ_INV, rot), YIQ), m);
-  }
+  // Rotating the chroma plane (I, Q) of YIQ turns the hue while keeping luma.
+  if (hue !== 0) m = mul3(hueMatrix(hue), m);
   return gray ? mul3(GRAY, m) : m;
 }
 
@@ -100,6 +127,7 @@ export function drawAugParams(cfg: AugConfig, batch: number, size: number, rng: 
     contrast: new Float32Array(n).fill(1),
     saturation: new Float32Array(n).fill(1),
     hue: new Float32Array(n),
+    order: new Uint8Array(n * 4),
     gray: new Uint8Array(n),
   };
   for (let i = 0; i < batch; i++) p.flip[i] = rng.bernoulli(cfg.flipP) ? 1 : 0;
@@ -125,7 +153,12 @@ export function drawAugParams(cfg: AugConfig, batch: number, size: number, rng: 
       x1 = pad + left + ((size - 0.5) * w) / size - 0.5;
     }
     p.boxes.set([y0 / last, x0 / last, y1 / last, x1 / last], 4 * r);
+    p.order.set(IN_ORDER, 4 * r);
     if (rng.bernoulli(cfg.jitterP)) {
+      // torchvision: fn_idx = randperm(4), then the four factors.
+      const perm = [0, 1, 2, 3];
+      rng.shuffle(perm);
+      p.order.set(perm, 4 * r);
       p.brightness[r] = factor(cfg.brightness);
       p.contrast[r] = factor(cfg.contrast);
       p.saturation[r] = factor(cfg.saturation);
@@ -179,21 +212,30 @@ export function augmentPair(x: tf.Tensor4D, params: AugParams): [tf.Tensor4D, tf
       const method = params.crop === 'translate' ? 'nearest' : 'bilinear';
       v = tf.image.cropAndResize(both, tf.tensor2d(params.boxes, [n, 4]), boxInd, [S, S], method); // (2B, S, S, 3)
     }
-    const perImage = (a: Float32Array) => tf.tensor4d(a, [n, 1, 1, 1]);
-    v = tf.clipByValue(tf.mul(v, perImage(params.brightness)), 0, 1) as tf.Tensor4D;
-    const meanGray = tf.reshape(tf.matMul(tf.mean(v, [1, 2]), tf.tensor2d([...LUMA], [3, 1])), [n, 1, 1, 1]); // (2B, 1, 1, 1)
-    const ctr = perImage(params.contrast);
-    v = tf.clipByValue(tf.add(tf.mul(v, ctr), tf.mul(meanGray, tf.sub(1, ctr))), 0, 1) as tf.Tensor4D;
-    // Saturation, hue and grayscale are all linear in RGB: one batched matmul instead of three passes.
-    // Unlike torchvision there is no clip between them; saturation ≤ 1 never leaves [0, 1] anyway.
-    const mt = new Float32Array(n * 9);
-    for (let r = 0; r < n; r++) {
-      const m = colorMatrix(params.saturation[r], params.hue[r], params.gray[r] === 1);
-      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) mt[r * 9 + i * 3 + j] = m[j][i]; // transposed
+    // Colour jitter in each image's own random order, clamped after every adjustment (as torchvision).
+    const luma = tf.tensor2d([...LUMA], [3, 1]);
+    const mt = new Float32Array(n * 9), keep = new Float32Array(n);
+    for (let slot = 0; slot < 4; slot++) {
+      for (let r = 0; r < n; r++) {
+        const st = jitterStep(params.order[4 * r + slot], params, r);
+        keep[r] = st.keep;
+        for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) mt[r * 9 + i * 3 + j] = st.m[j][i]; // transposed
+      }
+      const meanGray = tf.reshape(tf.matMul(tf.mean(v, [1, 2]), luma), [n, 1, 1]); // (2B, 1, 1)
+      const k = tf.tensor3d(keep, [n, 1, 1]);
+      const flat = tf.reshape(v, [n, S * S, 3]); // (2B, S·S, 3)
+      const moved = tf.add(tf.matMul(flat, tf.tensor3d(mt, [n, 3, 3])), tf.mul(meanGray, tf.sub(1, k))); // (2B, S·S, 3)
+      v = tf.reshape(tf.clipByValue(moved, 0, 1), [n, S, S, 3]);
     }
-    const flat = tf.reshape(v, [n, S * S, 3]); // (2B, S·S, 3)
-    v = tf.reshape(tf.matMul(flat, tf.tensor3d(mt, [n, 3, 3])), [n, S, S, 3]); // (2B, S, S, 3)
-    v = tf.clipByValue(v, 0, 1);
+    if (params.gray.some((g) => g === 1)) {
+      // RandomGrayscale after the jitter: a convex mix of channels (the clamp only catches float rounding).
+      const gm = new Float32Array(n * 9);
+      for (let r = 0; r < n; r++) {
+        const m = params.gray[r] === 1 ? GRAY : IDENTITY;
+        for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) gm[r * 9 + i * 3 + j] = m[j][i];
+      }
+      v = tf.clipByValue(tf.reshape(tf.matMul(tf.reshape(v, [n, S * S, 3]), tf.tensor3d(gm, [n, 3, 3])), [n, S, S, 3]), 0, 1);
+    }
     const [a, bView] = tf.split(v, 2, 0) as [tf.Tensor4D, tf.Tensor4D]; // (B, S, S, 3) each
     return [a, bView];
   });
