@@ -5,7 +5,13 @@
  */
 
 export type Backend = 'auto' | 'webgpu' | 'webgl' | 'cpu';
-export type CropMode = 'translate' | 'resized' | 'none';
+/** 'auto': the official AMDIM crop for the image size (translate at 32 px, random resized crop at 64 px). */
+export type CropMode = 'auto' | 'translate' | 'resized' | 'none';
+
+/** The crop a config means at an image size ('auto' resolved as the official code does). */
+export function cropFor(crop: CropMode, size: number): Exclude<CropMode, 'auto'> {
+  return crop === 'auto' ? (size >= 64 ? 'resized' : 'translate') : crop;
+}
 export type Method = 'amdim' | 'dim';
 export type DimMode = 'global' | 'local' | 'both';
 export type DimEstimator = 'jsd' | 'nce' | 'dv';
@@ -98,7 +104,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   warmup: 20,
   lrSchedule: 'constant',
   flipP: 0.5,
-  crop: 'translate',
+  crop: 'auto',
   translatePx: 4,
   translateP: 0.8,
   cropScaleMin: 0.3,
@@ -166,7 +172,7 @@ export const SCHEMA: Readonly<Record<keyof Config, Spec>> = Object.freeze({
   warmup: int(0, 1_000_000, 'Linear learning-rate warm-up, in updates.'),
   lrSchedule: oneOf(['constant', 'official'], 'Learning-rate decay. official: AMDIM’s MultiStepLR, ×0.2 after epoch 250 and again after epoch 280 (an epoch is ⌊training images / batch size⌋ steps, as the official loader drops the last partial batch); constant: no decay.'),
   flipP: num(0, 1, 'Probability of a horizontal flip shared by both views.'),
-  crop: oneOf(['translate', 'resized', 'none'], 'Translate ±px with reflect padding (CIFAR) or random resized crop (STL/ImageNet).'),
+  crop: oneOf(['auto', 'translate', 'resized', 'none'], 'Translate ±px with reflect padding (CIFAR) or random resized crop, bicubic (STL/ImageNet); auto: as the official code for the image size (translate at 32 px, resized at 64 px).'),
   translatePx: int(0, 16, 'Maximum translation in pixels.'),
   translateP: num(0, 1, 'Probability of the translation.'),
   cropScaleMin: num(0.05, 1, 'Random resized crop: smallest area fraction.'),

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../config';
 import { Rng } from '../rng';
 import { LUMA, augmentPair, augmentPairFromBytes, colorMatrix, drawAugParams, type AugConfig, type AugParams } from './augment';
+import { bicubicRows } from './resample';
 
 const OFF: AugConfig = {
   ...DEFAULTS, flipP: 0, crop: 'none', translateP: 0, jitterP: 0, grayP: 0,
@@ -103,32 +104,49 @@ describe('drawAugParams + augmentPair', () => {
     x.dispose();
   });
 
-  it('samples resized crops bilinearly at pixel centres (vs a per-pixel reference)', async () => {
+  it('takes torchvision\'s integer resized-crop boxes and resamples them bicubically as PIL (resample.ts)', async () => {
     const x = X();
     const p = drawAugParams({ ...OFF, crop: 'resized' }, B, S, new Rng(6));
     const src = await x.data();
-    const [a] = await views(x, p);
-    for (let i = 0; i < B; i++) {
-      const [top, left, h, w] = p.region.subarray(4 * i, 4 * i + 4);
-      expect(h * w).toBeGreaterThanOrEqual(0.3 * S * S * 0.999);
+    const [a, b] = await views(x, p);
+    for (let r = 0; r < 2 * B; r++) {
+      const [top, left, h, w] = p.region.subarray(4 * r, 4 * r + 4);
+      for (const v of [top, left, h, w]) expect(Number.isInteger(v)).toBe(true);
+      expect(h * w).toBeGreaterThanOrEqual(0.3 * S * S * 0.85); // rounding of h and w
       expect(top).toBeGreaterThanOrEqual(0);
-      expect(top + h).toBeLessThanOrEqual(S * 1.0001);
+      expect(top + h).toBeLessThanOrEqual(S);
+      expect(left + w).toBeLessThanOrEqual(S);
+    }
+    // The same crop through the slow path: one image at a time, row and column weights from bicubicRows.
+    for (let r = 0; r < 2 * B; r++) {
+      const i = r % B;
+      const [top, left, h, w] = p.region.subarray(4 * r, 4 * r + 4);
+      const ry = bicubicRows(S, top, h, S), rx = bicubicRows(S, left, w, S);
+      const clip = (t: number) => Math.min(1, Math.max(0, t));
+      const got = r < B ? a : b;
       for (let y = 0; y < S; y++)
-        for (let xx = 0; xx < S; xx++) {
-          // Output pixel centres spread evenly over the window (torch's align_corners=False).
-          const fy = top + ((y + 0.5) * h) / S - 0.5, fx = left + ((xx + 0.5) * w) / S - 0.5;
-          const y0 = Math.floor(fy), x0 = Math.floor(fx), ty = fy - y0, tx = fx - x0;
+        for (let xx = 0; xx < S; xx++)
           for (let c = 0; c < 3; c++) {
-            const top = at(src, i, y0, x0, c) * (1 - tx) + at(src, i, y0, x0 + 1, c) * tx;
-            const bot = at(src, i, y0 + 1, x0, c) * (1 - tx) + at(src, i, y0 + 1, x0 + 1, c) * tx;
-            expect(a[((i * S + y) * S + xx) * 3 + c]).toBeCloseTo(top * (1 - ty) + bot * ty, 4);
+            let acc = 0;
+            for (let j = 0; j < S; j++) {
+              let row = 0; // horizontal pass first, clamped (PIL)
+              for (let k = 0; k < S; k++) row += rx[xx * S + k] * at(src, i, j, k, c);
+              acc += ry[y * S + j] * clip(row);
+            }
+            expect(got[((i * S + y) * S + xx) * 3 + c]).toBeCloseTo(clip(acc), 4);
           }
-        }
     }
     // Scale 1 and aspect 1 is the whole image: the identity.
     const whole = drawAugParams({ ...OFF, crop: 'resized', cropScaleMin: 1, cropScaleMax: 1, cropAspectMin: 1, cropAspectMax: 1 }, B, S, new Rng(6));
     expect(maxAbsDiff((await views(x, whole))[1], src)).toBeLessThan(1e-5);
     x.dispose();
+  });
+
+  it('auto crop: translation at 32 px, resized crops at 64 px, as the official code', () => {
+    expect(drawAugParams({ ...OFF, crop: 'auto' }, 2, 32, new Rng(1)).crop).toBe('translate');
+    expect(drawAugParams({ ...OFF, crop: 'auto' }, 2, 64, new Rng(1)).crop).toBe('resized');
+    expect(drawAugParams({ ...OFF, crop: 'none' }, 2, 64, new Rng(1)).crop).toBe('none');
+    expect(DEFAULTS.crop).toBe('auto');
   });
 
   it('applies colour jitter like a per-pixel reference: random order per image, clamp after each; gray last', async () => {

@@ -3,8 +3,9 @@
  * model. Every random number is drawn on the CPU from the seeded Rng (drawAugParams), so a run is
  * reproducible and the ops themselves are deterministic.
  *
- * Pipeline: shared horizontal flip (one `where`) → reflect pad → both views' crops in ONE cropAndResize
- * over 2B boxes → colour jitter as torchvision's ColorJitter: brightness, contrast, saturation and hue in a
+ * Pipeline: shared horizontal flip (one `where`) → crop: translate (reflect pad, then ONE cropAndResize over
+ * 2B boxes, nearest) or random resized crop (torchvision's integer boxes, resampled bicubically as PIL does:
+ * resample.ts) → colour jitter as torchvision's ColorJitter: brightness, contrast, saturation and hue in a
  * random order per image, each clamped to [0, 1] → grayscale. Views a and b are rows 0..B−1 and B..2B−1 of
  * every per-view array.
  *
@@ -14,8 +15,9 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
-import type { Config, CropMode } from '../config';
+import { cropFor, type Config, type CropMode } from '../config';
 import type { Rng } from '../rng';
+import { bicubicRows, resampleBatch } from './resample';
 
 export type AugConfig = Pick<
   Config,
@@ -26,7 +28,8 @@ export type AugConfig = Pick<
 export interface AugParams {
   batch: number;
   size: number;
-  crop: CropMode;
+  /** The crop actually used ('auto' resolved for the image size). */
+  crop: Exclude<CropMode, 'auto'>;
   /** Reflect padding in pixels added before cropping (boxes are in padded coordinates). */
   pad: number;
   /** (B) 1 = flip horizontally; shared by both views. */
@@ -35,7 +38,7 @@ export interface AugParams {
   boxes: Float32Array;
   /** (2B, 2) translate crop: content shift [dy, dx] in pixels (0 for other crops). */
   shift: Int32Array;
-  /** (2B, 4) the window each view shows, [top, left, height, width] in source pixels (edges, not centres). */
+  /** (2B, 4) the window each view shows, [top, left, height, width] in source pixels (edges, not centres); integers for resized crops. */
   region: Float32Array;
   /** (2B) multiplicative brightness factor; 1 = unchanged. */
   brightness: Float32Array;
@@ -111,14 +114,15 @@ export function colorMatrix(saturation: number, hue: number, gray: boolean): M3 
 export function drawAugParams(cfg: AugConfig, batch: number, size: number, rng: Rng): AugParams {
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`drawAugParams: batch must be a positive integer, got ${batch}`);
   if (!Number.isInteger(size) || size < 2) throw new RangeError(`drawAugParams: size must be an integer ≥ 2, got ${size}`);
-  const P = cfg.crop === 'translate' ? cfg.translatePx : 0;
+  const crop = cropFor(cfg.crop, size);
+  const P = crop === 'translate' ? cfg.translatePx : 0;
   // Reflect padding needs pad < size. One extra pixel keeps every sample strictly inside the padded image,
   // so float rounding of box coordinates can never land outside it (cropAndResize would write 0 there).
-  const pad = cfg.crop === 'none' ? 0 : P + 1;
+  const pad = crop === 'translate' ? P + 1 : 0;
   if (pad >= size) throw new RangeError(`augment: translatePx (${cfg.translatePx}) must be below image size − 1 (${size - 1})`);
   const n = 2 * batch, Sp = size + 2 * pad, last = Sp - 1;
   const p: AugParams = {
-    batch, size, crop: cfg.crop, pad,
+    batch, size, crop, pad,
     flip: new Uint8Array(batch),
     boxes: new Float32Array(n * 4),
     shift: new Int32Array(n * 2),
@@ -136,21 +140,16 @@ export function drawAugParams(cfg: AugConfig, batch: number, size: number, rng: 
     // A box is given by the pixel-index coordinates of its first and last sample (cropAndResize's convention).
     let y0 = pad, x0 = pad, y1 = pad + size - 1, x1 = pad + size - 1;
     p.region.set([0, 0, size, size], 4 * r);
-    if (cfg.crop === 'translate' && rng.bernoulli(cfg.translateP)) {
+    if (crop === 'translate' && rng.bernoulli(cfg.translateP)) {
       const dy = rng.int(2 * P + 1) - P, dx = rng.int(2 * P + 1) - P;
       p.shift[2 * r] = dy;
       p.shift[2 * r + 1] = dx;
       p.region.set([-dy, -dx, size, size], 4 * r);
       // Content moves by +d, so the window starts d pixels earlier.
       [y0, x0, y1, x1] = [y0 - dy, x0 - dx, y1 - dy, x1 - dx];
-    } else if (cfg.crop === 'resized') {
-      const [top, left, h, w] = resizedCropBox(cfg, size, rng);
-      p.region.set([top, left, h, w], 4 * r);
-      // Pixel-centre sampling (torch's align_corners=False): sample k sits at top + (k + ½)·h/size − ½.
-      y0 = pad + top + (0.5 * h) / size - 0.5;
-      y1 = pad + top + ((size - 0.5) * h) / size - 0.5;
-      x0 = pad + left + (0.5 * w) / size - 0.5;
-      x1 = pad + left + ((size - 0.5) * w) / size - 0.5;
+    } else if (crop === 'resized') {
+      // Resampled bicubically from region by augmentPair; the boxes are not used.
+      p.region.set(resizedCropBox(cfg, size, rng), 4 * r);
     }
     p.boxes.set([y0 / last, x0 / last, y1 / last, x1 / last], 4 * r);
     p.order.set(IN_ORDER, 4 * r);
@@ -169,21 +168,21 @@ export function drawAugParams(cfg: AugConfig, batch: number, size: number, rng: 
   return p;
 }
 
-/** torchvision RandomResizedCrop.get_params, continuous: [top, left, height, width] in pixels. */
+/** torchvision RandomResizedCrop.get_params: an integer box [top, left, height, width] in pixels. */
 function resizedCropBox(cfg: AugConfig, size: number, rng: Rng): [number, number, number, number] {
   const area = size * size;
   const la = Math.log(cfg.cropAspectMin), lb = Math.log(cfg.cropAspectMax);
   for (let tries = 0; tries < 10; tries++) {
     const target = area * rng.uniform(cfg.cropScaleMin, cfg.cropScaleMax);
     const aspect = Math.exp(rng.uniform(la, lb));
-    const w = Math.sqrt(target * aspect), h = Math.sqrt(target / aspect);
-    if (w <= size && h <= size) return [rng.uniform(0, size - h), rng.uniform(0, size - w), h, w];
+    const w = Math.round(Math.sqrt(target * aspect)), h = Math.round(Math.sqrt(target / aspect));
+    if (w > 0 && w <= size && h > 0 && h <= size) return [rng.int(size - h + 1), rng.int(size - w + 1), h, w];
   }
   // Fallback: the whole image, cut to the nearest allowed aspect ratio, centred.
   let w = size, h = size;
-  if (cfg.cropAspectMin > 1) h = w / cfg.cropAspectMin;
-  else if (cfg.cropAspectMax < 1) w = h * cfg.cropAspectMax;
-  return [(size - h) / 2, (size - w) / 2, h, w];
+  if (1 < cfg.cropAspectMin) h = Math.round(w / cfg.cropAspectMin);
+  else if (1 > cfg.cropAspectMax) w = Math.round(h * cfg.cropAspectMax);
+  return [Math.floor((size - h) / 2), Math.floor((size - w) / 2), h, w];
 }
 
 /**
@@ -202,15 +201,22 @@ export function augmentPair(x: tf.Tensor4D, params: AugParams): [tf.Tensor4D, tf
     const flipped = tf.where(flipMask, tf.reverse(xf, 2), xf); // (B, S, S, 3)
     let v: tf.Tensor4D;
     if (params.crop === 'none') v = tf.concat([flipped, flipped], 0); // (2B, S, S, 3)
-    else {
+    else if (params.crop === 'resized') {
+      const ry = new Float32Array(n * S * S), rx = new Float32Array(n * S * S);
+      for (let r = 0; r < n; r++) {
+        const [top, left, h, w] = params.region.subarray(4 * r, 4 * r + 4);
+        ry.set(bicubicRows(S, top, h, S), r * S * S);
+        rx.set(bicubicRows(S, left, w, S), r * S * S);
+      }
+      v = resampleBatch(tf.concat([flipped, flipped], 0), ry, rx, S); // (2B, S, S, 3), clamped
+    } else {
       const padded = tf.mirrorPad(flipped, [[0, 0], [pad, pad], [pad, pad], [0, 0]], 'reflect'); // (B, S+2p, S+2p, 3)
       // One image per box with boxInd = 0..2B−1: tfjs-backend-webgl 4.22 ignores boxInd (box r always
       // reads image r, measured in Chromium), so a B-image batch with boxInd r % B breaks view b there.
       const both = tf.concat([padded, padded], 0); // (2B, S+2p, S+2p, 3)
       const boxInd = tf.tensor1d(Int32Array.from({ length: n }, (_, r) => r), 'int32');
-      // Integer shifts sample exact pixels with 'nearest'; resized crops need interpolation.
-      const method = params.crop === 'translate' ? 'nearest' : 'bilinear';
-      v = tf.image.cropAndResize(both, tf.tensor2d(params.boxes, [n, 4]), boxInd, [S, S], method); // (2B, S, S, 3)
+      // Integer shifts sample exact pixels with 'nearest'.
+      v = tf.image.cropAndResize(both, tf.tensor2d(params.boxes, [n, 4]), boxInd, [S, S], 'nearest'); // (2B, S, S, 3)
     }
     // Colour jitter in each image's own random order, clamped after every adjustment (as torchvision).
     const luma = tf.tensor2d([...LUMA], [3, 1]);

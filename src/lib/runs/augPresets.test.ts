@@ -31,8 +31,8 @@ describe('augmentation presets', () => {
       }
   });
 
-  it('AMDIM CIFAR is the default recipe and names are unique', () => {
-    expect(matchAugPreset(DEFAULTS as Config)).toBe('amdim-cifar');
+  it('AMDIM (by image size) is the default recipe and names are unique', () => {
+    expect(matchAugPreset(DEFAULTS as Config)).toBe('amdim');
     expect(new Set(AUG_PRESETS.map((p) => p.name)).size).toBe(AUG_PRESETS.length);
     expect(matchAugPreset(validate({ hue: 0.1 }))).toBeNull();
   });

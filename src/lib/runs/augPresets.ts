@@ -12,7 +12,7 @@ export const AUG_KEYS = [
 export type AugKey = (typeof AUG_KEYS)[number];
 export type AugSettings = Pick<Config, AugKey>;
 
-export type AugPresetName = 'none' | 'amdim-cifar' | 'amdim-stl' | 'colour-only' | 'crop-only' | 'strong';
+export type AugPresetName = 'none' | 'amdim' | 'amdim-cifar' | 'amdim-stl' | 'colour-only' | 'crop-only' | 'strong';
 
 export interface AugPreset {
   name: AugPresetName;
@@ -31,6 +31,11 @@ export const AUG_PRESETS: readonly AugPreset[] = Object.freeze([
     name: 'none', label: 'None',
     help: 'Both views are the same image: the task is trivial and the features learn little.',
     settings: { flipP: 0, ...NO_CROP, ...NO_COLOUR },
+  },
+  {
+    name: 'amdim', label: 'AMDIM',
+    help: 'Official AMDIM recipe for the image size: the CIFAR one at 32 px (translate ±4 px), the STL-10 one at 64 px (random resized crop, bicubic); shared flip, colour jitter 0.4/0.4/0.4/0.2 in random order (p 0.8), grayscale p 0.25.',
+    settings: { flipP: 0.5, crop: 'auto', translatePx: 4, translateP: 0.8, cropScaleMin: 0.3, cropScaleMax: 1, cropAspectMin: 0.7, cropAspectMax: 1.4, ...AMDIM_COLOUR },
   },
   {
     name: 'amdim-cifar', label: 'AMDIM CIFAR',
