@@ -62,6 +62,8 @@ def _f32(x):
 
 def draw_aug_params(cfg, batch, size, rng):
     """Every random number of one augmented batch, in the app's draw order (drawAugParams)."""
+    # 'auto' is the app's default: the official crop for the image size (translate at 32 px, resized at 64 px).
+    cfg = {**cfg, "crop": ("resized" if size >= 64 else "translate") if cfg["crop"] == "auto" else cfg["crop"]}
     P = cfg["translatePx"] if cfg["crop"] == "translate" else 0
     pad = 0 if cfg["crop"] == "none" else P + 1
     if pad >= size:

@@ -46,7 +46,7 @@ SCHEMA = {
     "tclip": _num(1, 1000), "dimMode": _enum("global", "local", "both"), "dimEstimator": _enum("jsd", "nce", "dv"),
     "batchSize": _int(2, 1024), "steps": _int(0, 10_000_000), "lr": _num(1e-6, 1), "beta1": _num(0, 0.9999),
     "beta2": _num(0, 0.999999), "eps": _num(1e-12, 1e-2), "weightDecay": _num(0, 1), "warmup": _int(0, 1_000_000), "lrSchedule": _enum("constant", "official"),
-    "flipP": _num(0, 1), "crop": _enum("translate", "resized", "none"), "translatePx": _int(0, 16),
+    "flipP": _num(0, 1), "crop": _enum("auto", "translate", "resized", "none"), "translatePx": _int(0, 16),
     "translateP": _num(0, 1), "cropScaleMin": _num(0.05, 1), "cropScaleMax": _num(0.05, 1),
     "cropAspectMin": _num(0.2, 5), "cropAspectMax": _num(0.2, 5), "brightness": _num(0, 1), "contrast": _num(0, 1),
     "saturation": _num(0, 1), "hue": _num(0, 0.5), "jitterP": _num(0, 1), "grayP": _num(0, 1),

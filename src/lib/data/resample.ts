@@ -61,11 +61,11 @@ export function resampleBatch(x: tf.Tensor4D, ry: Float32Array, rx: Float32Array
 
 /**
  * The official test-time view of a 64 px image (STL-10: Resize(70) then CenterCrop(64), bicubic); 32 px
- * images are used as they are (CIFAR-10: no resize). x is (n, S, S, 3) in [0, 1].
+ * images are used as they are (CIFAR-10: no resize; the same tensor comes back). x is (n, S, S, 3) in [0, 1].
  */
 export function testView(x: tf.Tensor4D): tf.Tensor4D {
   const [n, S] = x.shape;
-  if (S !== 64) return tf.clone(x);
+  if (S !== 64) return x;
   const big = 70, skip = Math.round((big - S) / 2); // torchvision center_crop: int(round((70 − 64) / 2))
   const r = bicubicRows(S, 0, S, big, skip, S);
   const all = new Float32Array(n * S * S);

@@ -31,7 +31,7 @@ describe('held-out evaluation of a TrainingRun (tiny preset, CPU backend)', () =
     const trainIdx = evalTrainIndices(data, cfg.seed);
     expect(trainIdx.length).toBe(64);
     const l = { train: Int32Array.from(trainIdx, (i) => data.train.labels![i]), test: Int32Array.from(run.probeSet, (i) => data.test.labels![i]), classes: 10 };
-    const px = scorePair(pixelPair(data, trainIdx, run.probeSet), l);
+    const px = scorePair(await pixelPair(data, trainIdx, run.probeSet), l);
     expect([point.knnPixels, point.linPixels]).toEqual([px.knn, px.linear]);
     // Training moves the trained encoder's scores only; the random encoder and the pixels are computed once.
     await run.trainSteps(2);

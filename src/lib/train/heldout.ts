@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import { gather, imageBytes, type Dataset } from '../data/dataset';
 import { rngFor } from '../rng';
+import { normalizeInput, testView } from '../data/resample';
 import { pixelFeatures, scoreFeatures, type FeatureScores, type Split } from './evaluate';
 import { createTrainer, type Trainer } from './step';
 import type { EmbeddingSnapshot, EvalPoint } from './types';
@@ -62,7 +63,8 @@ export async function encodeImages(run: EvaluatedRun, split: 'train' | 'test', i
     // Pad the last chunk by repeating its first index so every call has the same shape.
     for (let k = 0; k < B; k++) chunk[k] = indices[Math.min(s + k, indices.length - 1)];
     gather(set, chunk, bytes);
-    const f = tf.tidy(() => encoder.encode(tf.tensor4d(bytes, [B, S, S, 3], 'int32').toFloat().div(255) as tf.Tensor4D)); // (B, D)
+    // The official test transform: 64 px images through Resize(70) + CenterCrop(64) and STL-10 normalisation.
+    const f = tf.tidy(() => encoder.encode(normalizeInput(testView(tf.tensor4d(bytes, [B, S, S, 3], 'int32').toFloat().div(255) as tf.Tensor4D)))); // (B, D)
     const v = (await f.data()) as Float32Array;
     f.dispose();
     const m = Math.min(B, indices.length - s);
@@ -85,14 +87,21 @@ export interface FeaturePair {
   dim: number;
 }
 
-/** Raw pixels of the evaluation images, flattened to [0, 1] (scoreFeatures standardises them). */
-export function pixelPair(d: Dataset, trainIdx: Int32Array, testIdx: Int32Array): FeaturePair {
+/**
+ * Raw pixels of the evaluation images as the encoders see them (the test view: 64 px images resized to 70
+ * and centre-cropped), flattened to [0, 1]; scoreFeatures standardises them.
+ */
+export async function pixelPair(d: Dataset, trainIdx: Int32Array, testIdx: Int32Array): Promise<FeaturePair> {
   const S = d.train.size;
-  return {
-    train: pixelFeatures(gather(d.train, trainIdx), trainIdx.length, S),
-    test: pixelFeatures(gather(d.test, testIdx), testIdx.length, S),
-    dim: S * S * 3,
+  const view = async (set: Dataset['train'], idx: Int32Array) => {
+    const flat = pixelFeatures(gather(set, idx), idx.length, S);
+    if (S !== 64) return flat;
+    const t = tf.tidy(() => testView(tf.tensor4d(flat, [idx.length, S, S, 3])));
+    const out = (await t.data()) as Float32Array;
+    t.dispose();
+    return out;
   };
+  return { train: await view(d.train, trainIdx), test: await view(d.test, testIdx), dim: S * S * 3 };
 }
 
 export interface Labels {
@@ -183,5 +192,5 @@ async function baselines(run: EvaluatedRun, trainIdx: Int32Array, l: Labels): Pr
   } finally {
     rand.dispose();
   }
-  return { random, pixels: scorePair(pixelPair(run.data, trainIdx, run.probeSet), l) };
+  return { random, pixels: scorePair(await pixelPair(run.data, trainIdx, run.probeSet), l) };
 }

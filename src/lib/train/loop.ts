@@ -11,6 +11,7 @@ import { Rng, rngFor } from '../rng';
 import { gather, imageBytes, isLabeled, type Dataset } from '../data/dataset';
 import { BatchSampler } from '../data/batches';
 import { augmentPairFromBytes, drawAugParams } from '../data/augment';
+import { normalizeInput } from '../data/resample';
 import { createTrainer, type Trainer } from './step';
 import { MetricReadback } from './readback';
 import { CHECKPOINT_VERSION, assignVariables, migrate, readVariables, stateVariables, type Checkpoint, type CheckpointMeta } from './checkpoint';
@@ -104,6 +105,12 @@ export class TrainingRun {
       labels = tf.tensor1d(l, 'int32');
     }
     let [xa, xb] = augmentPairFromBytes(this.#batchBytes, B, S, params); // (B, S, S, 3) each
+    // The official 64 px pipeline normalises with the STL-10 statistics (32 px inputs stay in [0, 1]).
+    const na = normalizeInput(xa), nb = normalizeInput(xb);
+    if (na !== xa) {
+      tf.dispose([xa, xb]);
+      [xa, xb] = [na, nb];
+    }
     if (this.#poison) {
       // Test hook: a NaN input, as a numerical blow-up would produce; it reaches the loss and the weights.
       this.#poison = false;
