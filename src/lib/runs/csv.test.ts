@@ -37,7 +37,8 @@ describe('comparison CSV', () => {
     expect(head.length).toBe(1 + 4 * perRun);
     expect(head[0]).toBe('step');
     expect(head[1]).toBe('A: resized, "quoted" | seed 1 | loss1t5 [nats]');
-    expect(head).toContain('B: no crop | seed 2 | linear held-out [fraction 0-1]');
+    expect(head).toContain('B: no crop | seed 2 | linPixels held-out [fraction 0-1]');
+    expect(head).toContain('B: no crop | seed 2 | nceEst1t5 [nats; NCE estimate, not a bound]');
     expect(head).toContain('A: resized, "quoted" | seed 2 | stepsPerSec [steps/s]');
     const steps = [...new Set(runs.flatMap((r) => [...r.metrics.step, ...r.evals.step]))].sort((a, b) => a - b);
     expect(body.map((r) => Number(r[0]))).toEqual(steps);
