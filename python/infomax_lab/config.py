@@ -9,7 +9,7 @@ DEFAULTS = {
     "seed": 1, "dataset": "embedded", "imageSize": 32, "trainCount": 2000, "testCount": 500, "method": "amdim",
     "ndf": 32, "nRkhs": 256, "nDepth": 3, "useBn": 0, "tclip": 20, "dimMode": "local", "dimEstimator": "jsd", "batchSize": 32,
     "steps": 0, "lr": 1e-3, "beta1": 0.8, "beta2": 0.999, "eps": 1e-8, "weightDecay": 1e-5, "warmup": 20, "lrSchedule": "constant",
-    "flipP": 0.5, "crop": "translate", "translatePx": 4, "translateP": 0.8, "cropScaleMin": 0.3, "cropScaleMax": 1.0,
+    "flipP": 0.5, "crop": "auto", "translatePx": 4, "translateP": 0.8, "cropScaleMin": 0.3, "cropScaleMax": 1.0,
     "cropAspectMin": 0.7, "cropAspectMax": 1.4, "brightness": 0.4, "contrast": 0.4, "saturation": 0.4, "hue": 0.2,
     "jitterP": 0.8, "grayP": 0.25, "backend": "auto", "impl": "fast", "logEvery": 5, "probeSize": 500,
     "embedEvery": 50, "checkpointSec": 60,

@@ -3,6 +3,7 @@ to the larger summed similarity; src/lib/embed/knn.ts) of the trained encoder's 
 same config and raw pixels with the same classifier, and the online probe's accuracy on the held-out images."""
 import torch
 
+from .augment import test_input, test_view
 from .rng import rng_for
 from .model import Encoder
 from .probes import probe_accuracy
@@ -58,9 +59,9 @@ def evaluate(trainer, data, cfg):
     rand = Encoder(cfg["ndf"], cfg["nRkhs"], cfg["nDepth"], cfg["imageSize"], rng_for(cfg["seed"], "random-baseline").fork("encoder"),
                    use_bn=cfg.get("useBn", 0) == 1)
     rand.eval()
-    rfeats = torch.cat([rand.embed(x[i:i + 256].to(torch.get_default_dtype()) / 255) for i in range(0, len(x), 256)])
+    rfeats = torch.cat([rand.embed(test_input(x[i:i + 256].to(torch.get_default_dtype()) / 255)) for i in range(0, len(x), 256)])
     out = {"n": len(x), "knn": knn_accuracy(feats, y), "knnRandom": knn_accuracy(rfeats, y),
-           "knnPixels": knn_accuracy(x.reshape(len(x), -1).float(), y)}
+           "knnPixels": knn_accuracy(test_view(x.float() / 255).reshape(len(x), -1), y)}
     out["linear"] = float(probe_accuracy(trainer.probe.lin(feats.to(trainer.device)).cpu(), y))
     out["mlp"] = float(probe_accuracy(trainer.probe.mlp(feats.to(trainer.device)).cpu(), y))
     return out

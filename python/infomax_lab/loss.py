@@ -57,7 +57,7 @@ def _flat(m):
 def amdim_loss(fa, fb, tclip=20.0, src5=None, gather=None):
     """fa, fb: the two views' features {r1 (B, D), r5 (B, D, 5, 5), r7 (B, D, 7, 7)}. src5: two lists of B
     locations in 0..24. gather: None, or a function (B, T, D) → ((B', T, D), offset of this rank's rows).
-    Returns a dict of scalars: loss1t5, loss1t7, loss5t5, reg, total, the NCE estimates mi1t5… and the bounds
+    Returns a dict of scalars: loss1t5, loss1t7, loss5t5, reg, total, the NCE estimates nceEst1t5… and the bounds
     bound1t5…, each averaged over both directions (a→b and b→a)."""
     B, D = fa["r1"].shape
     if B < 2:
@@ -85,7 +85,7 @@ def amdim_loss(fa, fb, tclip=20.0, src5=None, gather=None):
             out[f"bound{key}"] = 0.5 * (info_nce_bound(res[0][2], res[0][3]) + info_nce_bound(res[1][2], res[1][3]))
         Bv = res[0][2].shape[1]
         T = T5 if key != "1t7" else T7
-        out[f"mi{key}"] = math.log(1 + (Bv - 1) * T) - out[f"loss{key}"].detach()
+        out[f"nceEst{key}"] = math.log(1 + (Bv - 1) * T) - out[f"loss{key}"].detach()
     out["reg"] = 0.5 * sum(regs)
     out["total"] = out["loss1t5"] + out["loss1t7"] + out["loss5t5"] + out["reg"]
     return out

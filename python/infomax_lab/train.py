@@ -25,7 +25,7 @@ import torch
 import torch.distributed as dist
 
 from . import dist as D
-from .augment import augment_pair, draw_aug_params
+from .augment import augment_pair, draw_aug_params, normalize_input
 from .bundle import load_optimizer, optimizer_tensors, read_bundle, write_bundle
 from .config import ConfigError, load_config, validate
 from .data import FolderData
@@ -128,6 +128,8 @@ def run(rank, world, local_rank, args, cfg, data, log=print):
         params = draw_aug_params(cfg, B, cfg["imageSize"], aug_rng)
         src5 = [[neg_rng.int(25) for _ in range(B)] for _ in range(2)]
         xa, xb = augment_pair(data.train[idx].to(device), params)  # (B, S, S, 3) each, the global batch
+        # The official 64 px pipeline normalises with the STL-10 statistics (32 px inputs stay in [0, 1]), as loop.ts.
+        xa, xb = normalize_input(xa), normalize_input(xb)
         mine = shard(list(range(B)), rank, world)
         sl = slice(mine[0], mine[-1] + 1)
         labels = data.train_labels[idx][sl].to(device) if data.labeled else None
@@ -143,8 +145,8 @@ def run(rank, world, local_rank, args, cfg, data, log=print):
             metrics_file.write(json.dumps(out) + "\n")
             history.append(out)
             if not args.quiet and (step % cfg["logEvery"] == 0 or step == 1):
-                log(f"step {step}  loss {out['total']:.4f}  NCE estimate 1→5 {out['mi1t5']:.3f} 1→7 {out['mi1t7']:.3f} "
-                    f"5→5 {out['mi5t5']:.3f} nats  bound 1→5 {out['bound1t5']:.3f}  lr {out['lr']:.2e}")
+                log(f"step {step}  loss {out['total']:.4f}  NCE estimate 1→5 {out['nceEst1t5']:.3f} 1→7 {out['nceEst1t7']:.3f} "
+                    f"5→5 {out['nceEst5t5']:.3f} nats  bound 1→5 {out['bound1t5']:.3f}  lr {out['lr']:.2e}")
             if time.time() - last_ckpt >= cfg["checkpointSec"]:
                 save()
                 last_ckpt = time.time()

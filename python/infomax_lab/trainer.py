@@ -6,11 +6,12 @@ from the app's generator in the app's order, so the same seed starts the same mo
 import torch
 import torch.nn as nn
 
+from .augment import test_input
 from .loss import amdim_loss
 from .model import Encoder
 from .probes import Evaluator, probe_accuracy, probe_loss
 
-METRIC_KEYS = ["loss1t5", "loss1t7", "loss5t5", "reg", "total", "mi1t5", "mi1t7", "mi5t5",
+METRIC_KEYS = ["loss1t5", "loss1t7", "loss5t5", "reg", "total", "nceEst1t5", "nceEst1t7", "nceEst5t5",
                "bound1t5", "bound1t7", "bound5t5", "probeLoss", "probeAcc", "probeMlpAcc"]
 OFFICIAL_LR_MILESTONE_EPOCHS = [250, 280]
 OFFICIAL_LR_GAMMA = 0.2
@@ -99,8 +100,9 @@ class Trainer:
 
     @torch.no_grad()
     def encode(self, x, chunk=256):
-        """r1 in eval mode (running BatchNorm statistics), in chunks: (N, D)."""
+        """r1 in eval mode (running BatchNorm statistics), in chunks: (N, D). 64 px images get the official test view
+        (Resize(70) + CenterCrop(64)) and the STL-10 normalisation, as heldout.ts."""
         self.encoder.eval()
-        outs = [self.encoder.embed(x[i:i + chunk].to(self.device).to(torch.get_default_dtype()) / 255) for i in range(0, len(x), chunk)]
+        outs = [self.encoder.embed(test_input(x[i:i + chunk].to(self.device).to(torch.get_default_dtype()) / 255)) for i in range(0, len(x), chunk)]
         self.encoder.train()
         return torch.cat(outs).cpu()
