@@ -6,7 +6,7 @@ import { smooth } from '../charts/smooth';
 import { horizon, latestSmoothed, miColumns } from './miData';
 
 const live = { step: [1, 2, 3], cols: { mi1t5: [0.1, 0.2, 0.3], mi1t7: [1, 2, 3], mi5t5: [-1, -2, -3] } };
-const refPoints = Array.from({ length: 100 }, (_, i) => ({ step: (i + 1) * 10, mi1t5: i / 10, mi1t7: i / 20, mi5t5: i / 30, time: i }) as unknown as MetricPoint);
+const refPoints = Array.from({ length: 100 }, (_, i) => ({ step: (i + 1) * 10, nceEst1t5: i / 10, nceEst1t7: i / 20, nceEst5t5: i / 30, time: i }) as unknown as MetricPoint);
 const ref = makeReference(validate({}, 'tiny'), refPoints, null, { command: 'c', machine: 'm', backend: 'b', date: 'd' });
 
 describe('MI chart columns', () => {
