@@ -67,7 +67,7 @@ test('a page run continues in the PyTorch twin and comes back with its embedding
   await page.getByTestId('nav-embed').click();
   const map = page.getByTestId('embedding');
   await expect.poll(async () => Number(await map.getAttribute('data-points')), { timeout: 120_000 }).toBeGreaterThan(0);
-  await expect(page.getByTestId('embed-knn')).toHaveText(/\d+(\.\d+)?\s*%/, { timeout: 60_000 });
+  await expect(page.getByTestId('embed-knnTrained')).toHaveText(/\d+(\.\d+)?\s*%/, { timeout: 60_000 });
   await expect(page.getByRole('alert')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
