@@ -1,6 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
 
 async function openLearn(page: Page, tab: string): Promise<void> {
+  // The figures below are in bits; the app's one unit setting (header and Learn) defaults to nats.
+  await page.addInitScript(() => localStorage.setItem('infomax-lab:unit', 'bits'));
   await page.goto('/');
   await page.getByTestId('nav-learn').click();
   await page.getByTestId(`learn-tab-${tab}`).click();
