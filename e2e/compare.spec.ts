@@ -34,9 +34,10 @@ test('a comparison of two augmentation settings with 2 seeds per arm: bands, hel
   for (const l of ['A linear (fitted)', 'A kNN', 'A raw pixels, linear', 'B linear (fitted)', 'B kNN', 'B random encoder, linear']) expect(series).toContain(l);
   expect(Number(await acc.getAttribute('data-heldout-points'))).toBeGreaterThanOrEqual(4);
   await expect(acc).toHaveAttribute('data-band', 'minmax');
-  // mean lines in the legend (band edges are not): 2 arms × 3 pairs, 2 arms × 3 accuracy lines
+  // mean lines in the legend (band edges are not): 2 arms × 3 pairs; 2 arms × 4 fitted accuracy lines
+  // (trained linear, trained kNN, random encoder linear, raw pixels linear)
   await expect(page.getByTestId('compare-mi').locator('.u-legend .u-series:visible')).toHaveCount(1 + 6);
-  await expect(acc.locator('.u-legend .u-series:visible')).toHaveCount(1 + 6);
+  await expect(acc.locator('.u-legend .u-series:visible')).toHaveCount(1 + 8);
   await expect.poll(async () => Number(await page.getByTestId('compare-mi-chart').getAttribute('data-points'))).toBeGreaterThanOrEqual(3);
 
   const rows = page.getByTestId('diff-table').locator('tbody tr');
