@@ -36,7 +36,7 @@ test.describe('embedding view', () => {
     const view = page.getByTestId('embedding');
     await expect(view).toHaveAttribute('data-points', String(PROBE), { timeout: 60_000 });
     // The view shows the newest encoding (the last even step), not the first one it laid out.
-    await expect(view.locator('header p')).toContainText(`at step ${paused - (paused % 2)},`, { timeout: 60_000 });
+    await expect(view.locator('header p')).toHaveText(new RegExp(`at step ${paused - (paused % 2)}[.,]`), { timeout: 60_000 });
     await expect(page.getByTestId('embed-knnTrained')).toHaveText(/\d+\.\d%/);
 
     // Hover the first point (the scatter publishes where it drew it, in canvas CSS pixels).
