@@ -9,27 +9,15 @@ import type { Config, StepImpl } from '../config';
 import type { Rng } from '../rng';
 import { createDimGlobalNet, dimObjective, type DimGlobalNet } from '../model/dim';
 import { createEncoder, type Encoder } from '../model/encoder';
-import { amdimLoss, disposeLossCache, sampleSrc5 } from '../model/loss';
+import { amdimLoss, disposeLossCache, sampleSrc5, type AmdimLoss } from '../model/loss';
 import { disposeConvCache } from '../model/fastconv';
 import { disposeConstants } from '../model/consts';
 import { amdimLossFused } from '../model/lossFused';
 import { createEvaluator, probeAccuracy, probeLoss as probeLossOf, type Evaluator } from '../model/probes';
 import { createAdam, createFlatAdam, officialLrDecay, type Adam } from './optim';
 
-export interface StepOutput {
-  loss1t5: tf.Scalar;
-  loss1t7: tf.Scalar;
-  loss5t5: tf.Scalar;
-  reg: tf.Scalar;
-  total: tf.Scalar;
-  /** AMDIM's NCE estimate log K − L per pair (not a bound); DIM: its estimator's value in nceEst1t7. */
-  nceEst1t5: tf.Scalar;
-  nceEst1t7: tf.Scalar;
-  nceEst5t5: tf.Scalar;
-  /** Image-level InfoNCE lower bound per pair (≤ log B); DIM: bound1t7. */
-  bound1t5: tf.Scalar;
-  bound1t7: tf.Scalar;
-  bound5t5: tf.Scalar;
+/** The loss terms, estimates and bounds of `AmdimLoss` (DIM fills nceEst1t7 and bound1t7), plus the probes'. */
+export interface StepOutput extends AmdimLoss {
   /** The Evaluator's loss: linear + MLP (the official loss_cls). */
   probeLoss: tf.Scalar;
   /** Online accuracy of the linear classifier on this batch (both views), before its update. */
