@@ -6,15 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { constant } from '../model/consts';
+import type { Config } from '../config';
 
-export interface AdamOptions {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** Warm-up length in updates; 0 for none. */
-  warmup: number;
+/** The config's optimiser keys (warm-up in updates, 0 for none), plus the step decay in updates. */
+export interface AdamOptions extends Pick<Config, 'lr' | 'beta1' | 'beta2' | 'eps' | 'weightDecay' | 'warmup'> {
   /** Step decay: the rate is multiplied by `gamma` once for every milestone ≤ the update's index (0-based). */
   milestones?: number[];
   gamma?: number;
