@@ -30,7 +30,8 @@ test('a reloaded tab resumes the run: the step count and the curve continue', as
   await expect.poll(() => chartPoints(page)).toBe(paused + 1);
 });
 
-test('a NaN loss stops training, restores the last good checkpoint and names the term', async ({ page }) => {
+/** Open the page, take one step and save a checkpoint of it from the debug panel. */
+async function oneStepSaved(page: Page): Promise<void> {
   await page.goto(URL);
   await expect(page.getByTestId('step-once')).toBeEnabled();
   await page.getByTestId('step-once').click();
@@ -38,6 +39,10 @@ test('a NaN loss stops training, restores the last good checkpoint and names the
   await page.getByTestId('debug-panel').locator('summary').click();
   await page.getByTestId('save-checkpoint').click();
   await expect(page.getByTestId('debug-checkpoint')).toContainText('step 1');
+}
+
+test('a NaN loss stops training, restores the last good checkpoint and names the term', async ({ page }) => {
+  await oneStepSaved(page);
   await page.evaluate(() => (window as unknown as { __infomax: { debug(a: string): void } }).__infomax.debug('nan'));
   await page.getByTestId('train-toggle').click();
   await expect(page.getByTestId('errors')).toContainText(/L 1→5 became NaN/);
@@ -47,13 +52,7 @@ test('a NaN loss stops training, restores the last good checkpoint and names the
 });
 
 test('discarding the offer to resume deletes that saved run: it is not offered again', async ({ page }) => {
-  await page.goto(URL);
-  await expect(page.getByTestId('step-once')).toBeEnabled();
-  await page.getByTestId('step-once').click();
-  await expect(page.getByTestId('step')).toHaveText('1');
-  await page.getByTestId('debug-panel').locator('summary').click();
-  await page.getByTestId('save-checkpoint').click();
-  await expect(page.getByTestId('debug-checkpoint')).toContainText('step 1');
+  await oneStepSaved(page);
 
   await page.reload();
   await expect(page.getByTestId('resume-banner')).toContainText('step 1');
