@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- <parts…>] [--quick]`: runs the benchmark parts, prints every figure with the machine
  * and backend it came from, and writes bench/results/<part>[-quick].json. Parts: train (Node: CPU and
- * WebGPU through Dawn), browser (Chromium: time to first step, throughput, long tasks), torch (the same
- * model in PyTorch), soak (tensor count and bytes across a long run), tsne, import. Default: all.
+ * WebGPU through Dawn, then training from the store against from memory, bench/stream.ts), browser
+ * (Chromium: time to first step, throughput, long tasks), torch (the same model in PyTorch), soak (tensor
+ * count and bytes across a long run), tsne, import, stream (the store-vs-memory figures alone). Default: all
+ * but stream (train includes it).
  * Options: --seconds N (browser training time per backend, default 60, quick 5), --soak-steps N,
  * --first-minute (browser: only the first-minute figures, page open → ready → first point → MI +0.3 nats).
  */
@@ -17,7 +19,7 @@ import { TrainingRun } from '../src/lib/train/loop';
 import { disposeStepCaches } from '../src/lib/train/step';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const PARTS = ['train', 'browser', 'torch', 'soak', 'tsne', 'import'] as const;
+const PARTS = ['train', 'browser', 'torch', 'soak', 'tsne', 'import', 'stream'] as const;
 type Part = (typeof PARTS)[number];
 
 function args() {
@@ -29,7 +31,7 @@ function args() {
   const parts = argv.filter((a) => (PARTS as readonly string[]).includes(a)) as Part[];
   const unknown = argv.filter((a, i) => !a.startsWith('--') && !(PARTS as readonly string[]).includes(a) && !argv[i - 1]?.match(/^--(seconds|soak-steps)$/));
   if (unknown.length) throw new Error(`bench: unknown part(s) ${unknown.join(', ')}; parts are ${PARTS.join(', ')}`);
-  return { parts: parts.length ? parts : [...PARTS], quick: argv.includes('--quick'), firstMinute: argv.includes('--first-minute'), seconds: num('seconds'), soakSteps: num('soak-steps') };
+  return { parts: parts.length ? parts : PARTS.filter((p) => p !== 'stream'), quick: argv.includes('--quick'), firstMinute: argv.includes('--first-minute'), seconds: num('seconds'), soakSteps: num('soak-steps') };
 }
 
 /** Issue 7's soak: tensor count and bytes at the start and the end of a long tiny-preset run (CPU backend). */
@@ -92,11 +94,15 @@ async function main(): Promise<void> {
     const t = performance.now();
     let r: Record<string, unknown>;
     try {
-      if (part === 'train') r = await (await import('./train')).default({ quick: a.quick });
+      if (part === 'train') {
+        r = await (await import('./train')).default({ quick: a.quick });
+        r = { ...r, ...(await (await import('./stream')).default({ quick: a.quick })) };
+      }
       else if (part === 'browser') r = await (await import('./browser')).default({ quick: a.quick, seconds: a.seconds, firstMinuteOnly: a.firstMinute });
       else if (part === 'torch') r = torch(a.quick);
       else if (part === 'soak') r = await soak(a.soakSteps ?? (a.quick ? 100 : a.parts.length === 1 ? 2000 : 300));
       else if (part === 'tsne') r = await (await import('./tsne')).default({ quick: a.quick });
+      else if (part === 'stream') r = await (await import('./stream')).default({ quick: a.quick });
       else if (!existsSync(`${root}bench/import.ts`)) r = { skipped: 'bench/import.ts missing' };
       else r = await (await import('./import')).default({ quick: a.quick });
     } catch (e) {

@@ -11,7 +11,15 @@ export interface ImageSet {
   pixels: Uint8Array;
   /** Class index per image, -1 where unknown; null for an unlabeled set. Used for evaluation only. */
   labels: Int32Array | null;
+  /**
+   * A split streamed from storage (data/stream.ts) keeps only a seeded sample in memory: `pixels` holds
+   * the images `resident` (sorted indices) names, `chunks` reads the rest; `count` and `labels` are whole.
+   */
+  resident?: Int32Array;
+  chunks?: ChunkSource;
 }
+
+import type { ChunkSource } from './stream';
 
 export interface Dataset {
   id: string;
@@ -50,14 +58,35 @@ export function imageBytes(size: number): number {
   return size * size * 3;
 }
 
-/** Copy images `indices` of `set` into one (n, size, size, 3) byte array. */
+/** Row of image `i` in `set.pixels`: i itself, or its place in a streamed set's resident sample (-1: not resident). */
+export function residentRow(set: ImageSet, i: number): number {
+  const r = set.resident;
+  if (!r) return i;
+  let lo = 0, hi = r.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (r[mid] === i) return mid;
+    if (r[mid] < i) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Copy images `indices` of `set` into one (n, size, size, 3) byte array (of a streamed set: resident images only). */
 export function gather(set: ImageSet, indices: ArrayLike<number>, out?: Uint8Array): Uint8Array {
   const per = imageBytes(set.size);
   const dst = out ?? new Uint8Array(indices.length * per);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
     if (i < 0 || i >= set.count) throw new RangeError(`gather: index ${i} outside [0, ${set.count})`);
-    dst.set(set.pixels.subarray(i * per, (i + 1) * per), k * per);
+    const row = residentRow(set, i);
+    if (row < 0) throw new RangeError(`gather: image ${i} is not in memory (this split is streamed; only its ${set.resident!.length}-image sample is)`);
+    dst.set(set.pixels.subarray(row * per, (row + 1) * per), k * per);
   }
   return dst;
+}
+
+/** The images of `set` that are in memory: all of them, or a streamed set's resident sample. */
+export function residentIndices(set: ImageSet): Int32Array {
+  return set.resident ? set.resident.slice() : Int32Array.from({ length: set.count }, (_, i) => i);
 }

@@ -13,6 +13,8 @@
 import { createStore, del, delMany, get, getMany, promisifyRequest, set, setMany, type UseStore } from 'idb-keyval';
 import type { Dataset, ImageSet } from './dataset';
 import { imageBytes } from './dataset';
+import { RESIDENT_TEST, RESIDENT_TRAIN, STREAM_WINDOW, residentSample, shouldStream } from './stream';
+import { rngFor, type Rng } from '../rng';
 
 export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Images per stored chunk: 256 × 64 px × 3 = 3 MiB, small enough for one IndexedDB put. */
@@ -324,12 +326,54 @@ async function loadSplit(m: DatasetManifest, split: Split): Promise<ImageSet> {
   return { size: m.size, count, pixels, labels };
 }
 
-/** The whole dataset as CPU bytes (the trainer uploads one batch at a time). */
-export async function loadDataset(id: string): Promise<Dataset> {
+/**
+ * A split too large for the cache (stream.ts: shouldStream) as a streamed set: one pass over its chunks
+ * (one chunk in memory at a time, the next one read ahead) keeps every label and the seeded `cap`-image
+ * resident sample; training then reads chunks through the bounded cache.
+ */
+async function streamSplit(m: DatasetManifest, split: Split, cap: number, rng: Rng): Promise<ImageSet> {
+  const count = m[split];
+  const per = imageBytes(m.size);
+  const resident = residentSample(count, cap, rng);
+  const pixels = new Uint8Array(resident.length * per);
+  const labels = m.classNames.length ? new Int32Array(count) : null;
+  const nChunks = Math.ceil(count / m.chunkImages);
+  let r = 0;
+  let ahead = nChunks ? readChunk(m.id, split, 0) : null;
+  for (let k = 0; k < nChunks; k++) {
+    const c = await ahead!;
+    ahead = k + 1 < nChunks ? readChunk(m.id, split, k + 1) : null;
+    const from = k * m.chunkImages, n = c.pixels.length / per;
+    if (n !== Math.min(m.chunkImages, count - from)) throw new Error(`Dataset ${m.id}: ${split} chunk ${k} holds ${n} images, expected ${Math.min(m.chunkImages, count - from)}`);
+    if (labels && c.labels) labels.set(c.labels, from);
+    for (; r < resident.length && resident[r] < from + n; r++) pixels.set(c.pixels.subarray((resident[r] - from) * per, (resident[r] - from + 1) * per), r * per);
+  }
+  const chunks = { chunkImages: m.chunkImages, read: async (k: number) => (await readChunk(m.id, split, k)).pixels };
+  return { size: m.size, count, pixels, labels, resident, chunks };
+}
+
+export interface LoadOptions {
+  /** Seeds the resident samples of streamed splits (config.seed). */
+  seed?: number;
+  /** Chunks per shuffle window (stream.ts); a split with more than 2 × window chunks is streamed. */
+  window?: number;
+}
+
+/**
+ * A stored dataset for the trainer. Splits that fit the stream cache (2 × window chunks) come back whole as
+ * CPU bytes (the trainer uploads one batch at a time); a larger training split is streamed from its
+ * chunks with RESIDENT_TRAIN images kept in memory, a held-out split larger than RESIDENT_TEST keeps that
+ * many. Memory is then bounded whatever the dataset's size (stream.ts says the bound).
+ */
+export async function loadDataset(id: string, opts: LoadOptions = {}): Promise<Dataset> {
   checkId(id, 'dataset id');
   const m = await getManifest(id);
   if (!m) throw new Error(`Dataset "${id}" is not in this browser's storage (deleted, or imported in another browser).`);
-  return { id: m.id, name: m.name, classNames: m.classNames, train: await loadSplit(m, 'train'), test: await loadSplit(m, 'test') };
+  const seed = opts.seed ?? 0, window = opts.window ?? STREAM_WINDOW;
+  if (!shouldStream(m.train, m.chunkImages, window))
+    return { id: m.id, name: m.name, classNames: m.classNames, train: await loadSplit(m, 'train'), test: await loadSplit(m, 'test') };
+  const test = m.test <= RESIDENT_TEST ? await loadSplit(m, 'test') : await streamSplit(m, 'test', RESIDENT_TEST, rngFor(seed, 'resident-test'));
+  return { id: m.id, name: m.name, classNames: m.classNames, train: await streamSplit(m, 'train', RESIDENT_TRAIN, rngFor(seed, 'resident-train')), test };
 }
 
 export async function renameDataset(id: string, name: string): Promise<void> {

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import type { BatchSamplerState } from '../data/batches';
+import type { StreamState } from '../data/stream';
 import type { RngState } from '../rng';
 import { flattenAdamState } from './optim';
 import type { Trainer } from './step';
@@ -21,7 +22,8 @@ export interface CheckpointMeta {
   time: number;
   adamStep: number;
   probeAdamStep: number;
-  sampler: BatchSamplerState;
+  /** Where the batch stream is: BatchSampler's state, or a streamed split's (data/stream.ts). */
+  sampler: BatchSamplerState | StreamState;
   augRng: RngState;
   negRng: RngState;
   history: MetricPoint[];

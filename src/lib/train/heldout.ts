@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
-import { gather, imageBytes, type Dataset } from '../data/dataset';
+import { gather, imageBytes, residentIndices, type Dataset } from '../data/dataset';
 import { rngFor } from '../rng';
 import { normalizeInput, testView } from '../data/resample';
 import { pixelFeatures, scoreFeatures, type FeatureScores, type Split } from './evaluate';
@@ -40,10 +40,10 @@ export function nClassesOf(d: Dataset): number {
   return Math.max(2, d.classNames.length);
 }
 
-/** The probe set: a fixed, seeded sample of the held-out split. */
+/** The probe set: a fixed, seeded sample of the held-out split (of its resident sample when it is streamed). */
 export function probeIndices(d: Dataset, size: number, seed: number): Int32Array {
-  const n = Math.min(size, d.test.count);
-  const all = Int32Array.from({ length: d.test.count }, (_, i) => i);
+  const all = residentIndices(d.test);
+  const n = Math.min(size, all.length);
   rngFor(seed, 'probe-set').shuffle(all);
   return all.slice(0, n).sort();
 }
@@ -73,11 +73,14 @@ export async function encodeImages(run: EvaluatedRun, split: 'train' | 'test', i
   return out;
 }
 
-/** A fixed, seeded sample of the training split (sorted), the same for all three feature sets. */
+/**
+ * A fixed, seeded sample of the training split (sorted), the same for all three feature sets; of a
+ * streamed split, drawn from its resident sample (RESIDENT_TRAIN = EVAL_TRAIN images, data/stream.ts).
+ */
 export function evalTrainIndices(d: Dataset, seed: number, size = EVAL_TRAIN): Int32Array {
-  const all = Int32Array.from({ length: d.train.count }, (_, i) => i);
+  const all = residentIndices(d.train);
   rngFor(seed, 'eval-train').shuffle(all);
-  return all.slice(0, Math.min(size, d.train.count)).sort();
+  return all.slice(0, Math.min(size, all.length)).sort();
 }
 
 export interface FeaturePair {

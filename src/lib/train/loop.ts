@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
 import { Rng, rngFor } from '../rng';
 import { gather, imageBytes, isLabeled, type Dataset } from '../data/dataset';
-import { BatchSampler } from '../data/batches';
+import { batchSource, restoreBatchSource, type BatchSource } from '../data/stream';
 import { augmentPairFromBytes, drawAugParams } from '../data/augment';
 import { normalizeInput } from '../data/resample';
 import { createTrainer, type Trainer } from './step';
@@ -46,7 +46,8 @@ export class TrainingRun {
   step = 0;
   /** Seconds spent inside trainSteps (wall clock). */
   time = 0;
-  #sampler: BatchSampler;
+  /** The training batches: BatchSampler over memory, or the bounded-cache stream of a stored split (data/stream.ts). */
+  #batches: BatchSource;
   #augRng: Rng;
   #negRng: Rng;
   #batchBytes: Uint8Array;
@@ -78,7 +79,7 @@ export class TrainingRun {
       hooks.onMetrics?.(points);
     });
     this.model = createTrainer(cfg, nClassesOf(data), rngFor(cfg.seed, 'model'), { impl: cfg.impl, stepsPerEpoch: Math.floor(data.train.count / cfg.batchSize) });
-    this.#sampler = new BatchSampler(data.train.count, cfg.batchSize, rngFor(cfg.seed, 'batches'));
+    this.#batches = batchSource(data.train, cfg.batchSize, rngFor(cfg.seed, 'batches'));
     this.#augRng = rngFor(cfg.seed, 'augment');
     this.#negRng = rngFor(cfg.seed, 'src5');
     this.#batchBytes = new Uint8Array(cfg.batchSize * imageBytes(cfg.imageSize));
@@ -89,12 +90,18 @@ export class TrainingRun {
     return this.cfg.lr * Math.min(1, (step + 1) / Math.max(1, this.cfg.warmup));
   }
 
+  /** The training batches (tests and the bench read a stream's cache statistics). */
+  get batches(): BatchSource {
+    return this.#batches;
+  }
+
   /** One training step; its metrics join the current read-back window. */
-  #oneStep(): void {
+  async #oneStep(): Promise<void> {
     const { cfg, data } = this;
     const B = cfg.batchSize, S = cfg.imageSize;
-    const idx = this.#sampler.next();
-    gather(data.train, idx, this.#batchBytes);
+    const next = this.#batches.next(this.#batchBytes);
+    // In memory the batch is ready at once; a stream waits only when its read-ahead is late.
+    const idx = next instanceof Promise ? await next : next;
     const params = drawAugParams(cfg, B, S, this.#augRng);
     const src5: [Int32Array, Int32Array] = [new Int32Array(B), new Int32Array(B)];
     for (let v = 0; v < 2; v++) for (let i = 0; i < B; i++) src5[v][i] = this.#negRng.int(25);
@@ -136,7 +143,7 @@ export class TrainingRun {
     while (done < n && !shouldStop()) {
       const t = performance.now();
       if (!this.#readback.windowed) windowStart = t;
-      this.#oneStep();
+      await this.#oneStep();
       done++;
       this.time += (performance.now() - t) / 1000;
       if (this.#readback.windowed >= this.cfg.logEvery) this.#readback.flush(windowStart, this.time);
@@ -165,7 +172,9 @@ export class TrainingRun {
   async previewPairs(count: number, seed = this.cfg.seed, aug: Partial<Config> = {}): Promise<{ a: Float32Array; b: Float32Array }> {
     const S = this.cfg.imageSize;
     const pick = rngFor(seed, 'preview-images');
-    const idx = Int32Array.from({ length: count }, () => pick.int(this.data.train.count));
+    // A streamed split previews its resident sample (the images in memory).
+    const pool = this.data.train.resident;
+    const idx = Int32Array.from({ length: count }, () => (pool ? pool[pick.int(pool.length)] : pick.int(this.data.train.count)));
     const bytes = gather(this.data.train, idx);
     const params = drawAugParams({ ...this.cfg, ...aug }, count, S, rngFor(seed, 'preview'));
     const [a, b] = augmentPairFromBytes(bytes, count, S, params);
@@ -195,7 +204,7 @@ export class TrainingRun {
       time: this.time,
       adamStep: this.model.optimizer.step,
       probeAdamStep: this.model.probeOptimizer.step,
-      sampler: this.#sampler.state,
+      sampler: this.#batches.state,
       augRng: this.#augRng.state,
       negRng: this.#negRng.state,
       history: this.#history.toArray(),
@@ -210,7 +219,8 @@ export class TrainingRun {
     assignVariables(stateVariables(this.model), migrate(meta, tensors, this.model));
     this.model.optimizer.step = meta.adamStep;
     this.model.probeOptimizer.step = meta.probeAdamStep;
-    this.#sampler = BatchSampler.restore(meta.sampler);
+    this.#batches.dispose();
+    this.#batches = restoreBatchSource(meta.sampler, this.data.train);
     this.#augRng = new Rng(meta.augRng);
     this.#negRng = new Rng(meta.negRng);
     this.step = meta.step;
@@ -222,6 +232,7 @@ export class TrainingRun {
   }
 
   dispose(): void {
+    this.#batches.dispose();
     this.#readback.dispose();
     this.model.dispose();
   }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Backend, Config } from '../config';
-import type { Dataset } from '../data/dataset';
+import { gather, type Dataset } from '../data/dataset';
 import { makeEmbeddedDataset } from '../data/synthetic';
 import { countParams } from '../model/encoder';
 import { exportEncoder, loadEncoderWeights } from '../model/export';
@@ -16,7 +16,8 @@ import { loseDevice, onDeviceLost, rebuildBackend, selectBackend } from './backe
 import { TrainingRun, ceilings, type CheckpointMeta } from './loop';
 import { disposeStepCaches } from './step';
 import { chooseForDevice, type ChoiceStore, type DeviceChoice } from './measure';
-import type { AutoChoice, BackendInfo, MetricPoint, NamedTensor, Progress, RunState, TrainEvent } from './types';
+import { StreamBatches, cacheBound } from '../data/stream';
+import type { AutoChoice, BackendInfo, DatasetInfo, MetricPoint, NamedTensor, Progress, RunState, TrainEvent } from './types';
 
 export interface CheckpointStore {
   load(key: string): Promise<{ meta: object; tensors: Record<string, NamedTensor> } | undefined>;
@@ -39,8 +40,8 @@ export const tfDevice: Device = { select: selectBackend, rebuild: rebuildBackend
 export interface SessionDeps {
   emit: (e: TrainEvent, transfer?: Transferable[]) => void;
   checkpoints: CheckpointStore;
-  /** An imported dataset by id (the embedded one is generated here). */
-  loadDataset: (id: string) => Promise<Dataset>;
+  /** An imported dataset by id (the embedded one is generated here); `seed` picks a streamed split's resident sample. */
+  loadDataset: (id: string, opts?: { seed?: number }) => Promise<Dataset>;
   /** Milliseconds, for checkpoint timing. */
   clock?: () => number;
   device?: Device;
@@ -64,6 +65,14 @@ const PHASES = ['making the dataset', 'measuring this device', 'compiling kernel
 
 /** Shown next to the run state while the warm-up step compiles the kernels. */
 const WARMING = 'warming up: compiling kernels';
+
+/** What the page says about a training split streamed from storage (undefined when it is in memory). */
+function streamInfo(r: TrainingRun): DatasetInfo['streamed'] {
+  const b = r.batches, d = r.data;
+  if (!(b instanceof StreamBatches)) return undefined;
+  const resident = (s: typeof d.train) => s.resident?.length ?? s.count;
+  return { cacheBytes: cacheBound(d.train.size, b.set.chunks.chunkImages, b.window), windowChunks: b.window, residentTrain: resident(d.train), residentTest: resident(d.test) };
+}
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
@@ -182,12 +191,12 @@ export class TrainSession {
   }
 
   async #getDataset(cfg: Config): Promise<Dataset> {
-    const key = cfg.dataset === 'embedded' ? `embedded:${cfg.seed}:${cfg.trainCount}:${cfg.testCount}:${cfg.imageSize}` : `store:${cfg.dataset}`;
+    const key = cfg.dataset === 'embedded' ? `embedded:${cfg.seed}:${cfg.trainCount}:${cfg.testCount}:${cfg.imageSize}` : `store:${cfg.dataset}:${cfg.seed}`;
     if (this.#dataset?.key === key) return this.#dataset.data;
     const data =
       cfg.dataset === 'embedded'
         ? makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: cfg.imageSize })
-        : await this.#loadDataset(cfg.dataset);
+        : await this.#loadDataset(cfg.dataset, { seed: cfg.seed });
     if (data.train.size !== cfg.imageSize)
       throw new Error(`Dataset "${data.name}" holds ${data.train.size}px images; set Image size to ${data.train.size} to train on it.`);
     this.#dataset = { key, data };
@@ -227,12 +236,10 @@ export class TrainSession {
       }
     }
     const params = countParams(r.model.encoder.trainable);
-    const dataset = { id: data.id, name: data.name, classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.train.size, heldOut: r.probeSet.length };
+    const dataset = { id: data.id, name: data.name, classNames: data.classNames, trainCount: data.train.count, testCount: data.test.count, size: data.train.size, heldOut: r.probeSet.length, streamed: streamInfo(r) };
     this.#emit({ type: 'ready', runId: id, backend: this.#backend!, dataset, ceilings: ceilings(cfg.batchSize), params });
     if (restored) this.#emit({ type: 'history', runId: id, points: r.history.slice(), evals: r.evalHistory.slice() });
-    const per = data.test.size * data.test.size * 3;
-    const pixels = new Uint8Array(r.probeSet.length * per);
-    r.probeSet.forEach((i, k) => pixels.set(data.test.pixels.subarray(i * per, (i + 1) * per), k * per));
+    const pixels = gather(data.test, r.probeSet);
     this.#emit({ type: 'thumbs', runId: id, size: data.test.size, indices: r.probeSet.slice(), pixels }, [pixels.buffer]);
     return r;
   }

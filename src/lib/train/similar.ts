@@ -5,9 +5,10 @@
  *   random   r1 features of a freshly initialised encoder of the same shape (the same seed stream as the
  *            random-encoder baseline, so it is that encoder), cached for the run,
  *   pixels   the images themselves (embed/pixels.ts: at most 32 px a side, mean image subtracted).
- * Similarity is cosine. Up to SEARCH_MAX photos are searched (evenly spread over the dataset beyond that).
+ * Similarity is cosine. Up to SEARCH_MAX photos are searched (evenly spread over the dataset beyond that);
+ * a dataset streamed from storage searches its resident samples (data/stream.ts: RESIDENT_TRAIN + RESIDENT_TEST).
  */
-import { gather, imageBytes, type Dataset } from '../data/dataset';
+import { gather, imageBytes, residentIndices, type Dataset } from '../data/dataset';
 import { rngFor } from '../rng';
 import { createTrainer } from './step';
 import { pixelFeatures } from '../embed/pixels';
@@ -41,6 +42,11 @@ export interface SimilarResult {
  * indices) plus an even spread of the rest up to `max`.
  */
 export function searchSet(d: Pick<Dataset, 'train' | 'test'>, probe: ArrayLike<number>, max = SEARCH_MAX): PhotoRef[] {
+  // A streamed dataset (data/stream.ts) searches the photos it holds in memory: its seeded resident samples.
+  if (d.train.resident || d.test.resident) {
+    const refs = (split: 'train' | 'test') => Array.from(residentIndices(d[split]), (index): PhotoRef => ({ split, index }));
+    return [...refs('test'), ...refs('train')].slice(0, max);
+  }
   const all = d.train.count + d.test.count;
   const at = (g: number): PhotoRef => (g < d.test.count ? { split: 'test', index: g } : { split: 'train', index: g - d.test.count });
   if (all <= max) return Array.from({ length: all }, (_, g) => at(g));

@@ -93,6 +93,11 @@ export interface DatasetInfo {
   size: number;
   /** Held-out images every score is computed on (the probe set). */
   heldOut: number;
+  /**
+   * Set when the training split is streamed from storage through the bounded cache (data/stream.ts):
+   * the cache's bound in bytes, its window in chunks, and the seeded samples kept in memory for evaluation.
+   */
+  streamed?: { cacheBytes: number; windowChunks: number; residentTrain: number; residentTest: number };
 }
 
 /** r1 features of the probe set at one step: what the embedding view lays out. */
