@@ -4,6 +4,7 @@
  *   ds:<id>:c:<split>:<k> chunk k of a split: { pixels: Uint8Array, labels: Int32Array | null }
  *   ds:<id>:t            thumbnails (a few images at the dataset size)
  *   ds:<id>:live         time of the last chunk written by an import in progress (liveness mark)
+ *   ds:<id>:tags         the user's tags on held-out photos ([held-out index, class name] pairs)
  *   run:<id>:m / run:<id>:x:<k> / run:<id>:e   run meta (last), metric chunks, embedding
  *   ck:<runId>:p -> ck:<runId>:b:<nonce>        checkpoint pointer and blob (swapped atomically)
  *   set:<name>           small app settings
@@ -530,6 +531,28 @@ export async function loadCheckpoint(runId: string): Promise<Checkpoint | undefi
 export async function deleteCheckpoint(runId: string): Promise<void> {
   await del(`ck:${runId}:p`, kv());
   await delMany(await keysWithPrefix(`ck:${runId}:`), kv());
+}
+
+// ---------------------------------------------------------------- tags ("label a few")
+
+/** Held-out image index → the class name the user gave it (train/tagged.ts reads them). */
+export type PhotoTags = Map<number, string>;
+
+/** The user's tags on a dataset's held-out photos; entries that are not [index ≥ 0, non-empty name] are dropped. */
+export async function loadTags(id: string): Promise<PhotoTags> {
+  checkId(id, 'dataset id');
+  const raw = await get<unknown>(`ds:${id}:tags`, kv());
+  const out: PhotoTags = new Map();
+  if (Array.isArray(raw))
+    for (const e of raw) if (Array.isArray(e) && Number.isInteger(e[0]) && e[0] >= 0 && typeof e[1] === 'string' && e[1].trim()) out.set(e[0], e[1].trim());
+  return out;
+}
+
+/** Replace a dataset's tags (kept under the dataset's prefix, so deleting the dataset deletes them). */
+export async function saveTags(id: string, tags: PhotoTags): Promise<void> {
+  checkId(id, 'dataset id');
+  const pairs = [...tags].sort((a, b) => a[0] - b[0]);
+  await guard('tags', () => (pairs.length ? set(`ds:${id}:tags`, pairs, kv()) : del(`ds:${id}:tags`, kv())));
 }
 
 // ---------------------------------------------------------------- settings and quota
