@@ -20,7 +20,7 @@ function makePhotos(name: string, n: number, sub: string | null): string {
   return root;
 }
 
-async function importAndTrain(page: Page, dir: string, name: string, classes: number, count: number): Promise<void> {
+async function importAndTrain(page: Page, dir: string, name: string, classes: number, count: number, tags = false): Promise<void> {
   await page.getByTestId('nav-data').click();
   await page.getByTestId('folder-input').setInputFiles(dir);
   const summary = page.getByTestId('dataset-summary');
@@ -63,17 +63,15 @@ async function importAndTrain(page: Page, dir: string, name: string, classes: nu
   await expect.poll(hoverFirst).toContain('sunsets');
 
   // click a photo: more like this, among all imported photos
+  // One click pins the photo in the hover card, even if the layout moved it since the pointer stopped.
   const more = page.getByTestId('more-like-this');
-  await expect
-    .poll(async () => {
-      await hoverFirst();
-      await page.mouse.down();
-      await page.mouse.up();
-      return more.isVisible();
-    })
-    .toBe(true);
+  await expect.poll(hoverFirst).toMatch(/sunsets|cluster/);
+  await page.mouse.down();
+  await page.mouse.up();
+  await expect(more).toBeVisible({ timeout: 5000 });
   await expect(more).toHaveAttribute('data-count', '12');
   await expect(more).toContainText(`Closest of all ${count} imported photos`);
+  if (tags) await labelAFew(page);
 
   // the same map from a random encoder and from raw pixels, at the press of a key
   for (const [key, source] of [['2', 'random'], ['3', 'pixels'], ['1', 'trained']] as const) {
@@ -84,13 +82,53 @@ async function importAndTrain(page: Page, dir: string, name: string, classes: nu
   }
 }
 
+/**
+ * "Label a few": tag the pinned photo and three neighbours (two tags, two photos each) and see the
+ * cross-validated scores with n = 4 and the small-n warning; a tag can be removed; tags survive a reload.
+ */
+async function labelAFew(page: Page): Promise<void> {
+  const panel = page.getByTestId('tag-panel');
+  const input = panel.getByTestId('tag-input');
+  /** Tag the pinned photo, then pin the nearest neighbour that has no tag yet. */
+  const tagAndMove = async (name: string, move = true) => {
+    await input.fill(name);
+    await panel.getByTestId('tag-add').click();
+    await expect(panel.getByTestId('tag-current')).toHaveText(name);
+    if (move) await page.getByTestId('embed-neighbours').locator('button.nb').filter({ hasNotText: 'your tag' }).first().click();
+  };
+  await tagAndMove('stripes');
+  await tagAndMove('stripes');
+  await expect(panel.getByTestId('tag-shortfall')).toContainText('at least two kinds');
+  await tagAndMove('dots');
+  await tagAndMove('dots', false);
+  await expect(panel.getByTestId('tag-list')).toHaveAttribute('data-count', '4');
+  const scores = panel.getByTestId('tag-scores');
+  await expect(scores).toHaveAttribute('data-n', '4', { timeout: 60_000 });
+  for (const id of ['tag-knn-trained', 'tag-linear-random', 'tag-knn-pixels']) await expect(scores.getByTestId(id)).toContainText(/\d+\.\d% n = 4/);
+  await expect(scores.getByTestId('tag-scores-small')).toContainText('Only 4 tagged photos');
+
+  // a tag can be removed (then one tag has a single photo: no scores), and put back
+  await panel.getByTestId('tag-clear').click();
+  await expect(panel.getByTestId('tag-list')).toHaveAttribute('data-count', '3');
+  await expect(panel.getByTestId('tag-shortfall')).toContainText('at least 2 photos');
+  await expect(scores).toHaveCount(0);
+  await tagAndMove('dots', false);
+  await expect(panel.getByTestId('tag-scores')).toHaveAttribute('data-n', '4', { timeout: 60_000 });
+
+  // tags stay with the dataset across a reload
+  await page.reload();
+  await page.getByTestId('nav-embed').click();
+  await expect(page.getByTestId('tag-list')).toHaveAttribute('data-count', '4', { timeout: 180_000 });
+  await expect(page.getByTestId('tag-scores')).toHaveAttribute('data-n', '4', { timeout: 60_000 });
+}
+
 test('a flat folder and a one-class folder import, train and show their photos on the map', async ({ page }) => {
-  test.setTimeout(480_000); // two imports, two short trainings and six maps on a software backend
+  test.setTimeout(720_000); // two imports, two short trainings, a reload and seven maps on a software backend
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/#preset=tiny&backend=cpu&embedEvery=2');
 
-  await importAndTrain(page, makePhotos('holiday-flat', 30, null), 'holiday-flat', 0, 30);
+  await importAndTrain(page, makePhotos('holiday-flat', 30, null), 'holiday-flat', 0, 30, true);
   await importAndTrain(page, makePhotos('garden-one', 24, 'roses'), 'garden-one', 1, 24);
 
   await expect(page.getByRole('alert')).toHaveCount(0);

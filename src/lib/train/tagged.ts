@@ -144,3 +144,21 @@ export function tagPoint(step: number, s: TagScores): EvalPoint {
     probeOnline: NaN,
   };
 }
+
+/** Messages of the page ↔ tags worker (worker/tags.worker.ts): the tagged rows of each feature set. */
+export type ToTags = {
+  type: 'score';
+  id: number;
+  /** Class per row (rows sorted by class, see tagSet). */
+  labels: Int32Array;
+  classes: number;
+  /** (n, dim) features of the tagged photos under each source. */
+  sets: Record<keyof TagScores, { x: Float32Array; dim: number }>;
+};
+export type FromTags = { type: 'scores'; id: number; scores: TagScores } | { type: 'error'; id: number; message: string };
+
+/** Cross-validate every feature set (what the worker runs). */
+export function scoreTags(m: ToTags): TagScores {
+  const cv = (k: keyof TagScores) => crossValidate(m.sets[k].x, m.sets[k].dim, m.labels, m.classes);
+  return { trained: cv('trained'), random: cv('random'), pixels: cv('pixels') };
+}
