@@ -72,6 +72,15 @@ async function importAndTrain(page: Page, dir: string, name: string, classes: nu
   await expect(more).toHaveAttribute('data-count', '12');
   await expect(more).toContainText(`Closest of all ${count} imported photos`);
   if (tags) await labelAFew(page);
+  else {
+    // an explicit "tag all in this cluster" tags the named cluster's untagged photos with its name
+    const all = page.getByTestId('tag-cluster');
+    const count = Number((await all.textContent())!.match(/Tag the (\d+) untagged/)![1]);
+    await expect(all).toContainText('of sunsets as “sunsets”');
+    await all.click();
+    await expect(page.getByTestId('tag-list')).toHaveAttribute('data-count', String(count));
+    await expect(page.getByTestId('tag-shortfall')).toContainText('at least two kinds');
+  }
 
   // the same map from a random encoder and from raw pixels, at the press of a key
   for (const [key, source] of [['2', 'random'], ['3', 'pixels'], ['1', 'trained']] as const) {
