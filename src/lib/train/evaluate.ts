@@ -305,13 +305,14 @@ export interface FeatureScores {
  * Both classifiers on one feature set: standardised with training-split statistics (copies; the inputs are
  * left alone), kNN and the softmax regression, scored on the held-out rows.
  */
-export function scoreFeatures(train: Split, test: Split, dim: number, classes: number, opts: Omit<FitOptions, 'l2'> = {}): FeatureScores {
+export function scoreFeatures(train: Split, test: Split, dim: number, classes: number, opts: Omit<FitOptions, 'l2'> & { k?: number } = {}): FeatureScores {
+  const { k = KNN_K, ...fit } = opts;
   const tr = { ...train, x: train.x.slice(0, train.n * dim) };
   const te = { ...test, x: test.x.slice(0, test.n * dim) };
   const stats = standardise(tr.x, tr.n, dim);
   standardise(te.x, te.n, dim, stats);
-  const nn = knnPredict(tr, te, dim, KNN_K);
-  const lin = linearEval(tr, te, dim, classes, opts);
+  const nn = knnPredict(tr, te, dim, k);
+  const lin = linearEval(tr, te, dim, classes, fit);
   return { knn: accuracyOf(nn.pred, te.labels), linear: lin.accuracy, k: nn.k, fit: lin.fit };
 }
 

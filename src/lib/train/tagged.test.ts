@@ -65,31 +65,39 @@ describe('folds', () => {
   });
 });
 
-/** Slow, obvious leave-one-out kNN: standardise by the other rows, cosine to each, sort, vote (no ties in the data). */
-function looKnnReference(x: Float32Array, dim: number, labels: Int32Array, k: number): number {
+/**
+ * Slow, obvious leave-one-out kNN: standardise by the other rows, cosine to each, sort, vote among the
+ * k = min(20, smallest class among the others) nearest.
+ */
+function looKnnReference(x: Float32Array, dim: number, labels: Int32Array): { acc: number; ks: number[] } {
   const n = labels.length;
   let right = 0;
+  const ks: number[] = [];
   for (let i = 0; i < n; i++) {
     const others = [...Array(n).keys()].filter((j) => j !== i);
+    const sizes = [...new Set(others.map((j) => labels[j]))].map((c) => others.filter((j) => labels[j] === c).length);
+    const k = Math.min(20, ...sizes);
+    ks.push(k);
     const mean = Array.from({ length: dim }, (_, d) => others.reduce((s, j) => s + x[j * dim + d], 0) / others.length);
     const std = Array.from({ length: dim }, (_, d) => Math.sqrt(others.reduce((s, j) => s + (x[j * dim + d] - mean[d]) ** 2, 0) / others.length) + 1e-6);
     const z = (j: number) => Array.from({ length: dim }, (_, d) => (x[j * dim + d] - mean[d]) / std[d]);
     const cos = (a: number[], b: number[]) => a.reduce((s, v, d) => s + v * b[d], 0) / Math.hypot(...a) / Math.hypot(...b);
     const q = z(i);
-    const near = others.map((j) => ({ y: labels[j], s: cos(q, z(j)) })).sort((a, b) => b.s - a.s).slice(0, Math.min(k, others.length));
-    const votes = new Map<number, number>();
-    for (const { y } of near) votes.set(y, (votes.get(y) ?? 0) + 1);
-    const best = [...votes].sort((a, b) => b[1] - a[1])[0][0];
+    const near = others.map((j) => ({ y: labels[j], s: cos(q, z(j)) })).sort((a, b) => b.s - a.s).slice(0, k);
+    // votes, ties broken by the larger summed similarity, then the smaller class (knnPredict's rule)
+    const votes = new Map<number, { v: number; w: number }>();
+    for (const { y, s } of near) votes.set(y, { v: (votes.get(y)?.v ?? 0) + 1, w: (votes.get(y)?.w ?? 0) + s });
+    const best = [...votes].sort((a, b) => b[1].v - a[1].v || b[1].w - a[1].w || a[0] - b[0])[0][0];
     if (best === labels[i]) right++;
   }
-  return right / n;
+  return { acc: right / n, ks };
 }
 
 describe('crossValidate', () => {
   it('leave-one-out kNN matches the slow reference', () => {
     // Overlapping clusters (separation 1) so that some photos are misclassified and the score is not trivially 1.
     const scores: number[] = [];
-    for (const [n, classes] of [[12, 2], [21, 3], [26, 3]] as const) {
+    for (const [n, classes] of [[12, 2], [21, 3], [26, 3], [50, 2]] as const) {
       const g = gaussianClusters(n, 6, classes, n, 1);
       const order = [...Array(n).keys()].sort((a, b) => g.labels[a] - g.labels[b] || a - b);
       const x = new Float32Array(n * 6);
@@ -97,8 +105,9 @@ describe('crossValidate', () => {
       const labels = Int32Array.from(order, (r) => g.labels[r]);
       const cv = crossValidate(x, 6, labels, classes, n);
       expect(cv.folds).toBe(n);
-      expect(cv.k).toBe(Math.min(20, n - 1));
-      expect(cv.knn).toBeCloseTo(looKnnReference(x, 6, labels, 20), 12);
+      const ref = looKnnReference(x, 6, labels);
+      expect(cv.knn).toBeCloseTo(ref.acc, 12);
+      expect([cv.k, cv.kMax]).toEqual([Math.min(...ref.ks), Math.max(...ref.ks)]);
       expect(cv.n).toBe(n);
       scores.push(cv.knn);
     }
@@ -117,7 +126,8 @@ describe('crossValidate', () => {
     for (let f = 0; f < 5; f++) {
       const te = [...Array(n).keys()].filter((r) => r % 5 === f), tr = [...Array(n).keys()].filter((r) => r % 5 !== f);
       const rows = (rs: number[]) => ({ x: Float32Array.from(rs.flatMap((r) => Array.from(x.subarray(r * dim, (r + 1) * dim)))), n: rs.length, labels: Int32Array.from(rs, (r) => labels[r]) });
-      const s = scoreFeatures(rows(tr), rows(te), dim, classes);
+      const k = Math.min(20, ...[0, 1, 2].map((c) => tr.filter((r) => labels[r] === c).length));
+      const s = scoreFeatures(rows(tr), rows(te), dim, classes, { k });
       knn += s.knn * te.length;
       lin += s.linear * te.length;
     }

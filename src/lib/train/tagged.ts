@@ -6,11 +6,14 @@
  * The tagged photos are scored by k-fold cross-validation among themselves (there is no other labelled
  * set): rows sorted by (class, map position) go to fold r mod K, K = min(TAG_FOLDS, n), so each class is
  * spread over the folds; each fold is scored by evaluate.ts's own classifiers (standardised with the other
- * folds' statistics, kNN k = 20 cosine clamped to what exists, fitted softmax regression) trained on the
- * other folds. Every tagged photo is predicted exactly once, and the accuracy is over those n predictions.
- * The same folds serve the trained encoder, the random encoder and raw pixels.
+ * folds' statistics, kNN by cosine, fitted softmax regression) trained on the other folds. Every tagged
+ * photo is predicted exactly once, and the accuracy is over those n predictions. The same folds serve the
+ * trained encoder, the random encoder and raw pixels.
+ * kNN's k is 20 clamped to the photos of the smallest tag in the training folds, not to all of them: with
+ * few tags a vote over every other photo is decided by how many photos each tag has (leave-one-out on two
+ * tags of ten photos would put 9 of a photo's own tag against 10 of the other, always wrong).
  */
-import { scoreFeatures } from './evaluate';
+import { KNN_K, scoreFeatures } from './evaluate';
 import type { EvalPoint } from './types';
 
 /** Folds of the cross-validation (leave-one-out when there are this many tags or fewer). */
@@ -83,8 +86,9 @@ export interface CrossValidated {
   knn: number;
   linear: number;
   n: number;
-  /** The smallest k kNN used over the folds (20 unless fewer training rows exist). */
+  /** The smallest and largest k kNN used over the folds (20 unless the smallest tag has fewer training photos). */
   k: number;
+  kMax: number;
   folds: number;
   /** Every fold's softmax fit converged. */
   converged: boolean;
@@ -105,24 +109,29 @@ export function crossValidate(x: Float32Array, dim: number, labels: Int32Array, 
   const n = labels.length;
   if (x.length < n * dim) throw new RangeError(`crossValidate: ${x.length} values for ${n} rows of ${dim}`);
   const { fold, K } = foldsOf(n, folds);
-  let knnRight = 0, linRight = 0, k = Infinity, converged = true;
+  let knnRight = 0, linRight = 0, k = Infinity, kMax = 0, converged = true;
   for (let f = 0; f < K; f++) {
     const tr: number[] = [], te: number[] = [];
     for (let r = 0; r < n; r++) (fold[r] === f ? te : tr).push(r);
     if (!tr.length || !te.length) continue;
+    const per = new Array<number>(classes).fill(0);
+    for (const r of tr) per[labels[r]]++;
+    const kf = Math.max(1, Math.min(KNN_K, ...per.filter((c) => c > 0)));
     const s = scoreFeatures(
       { x: pick(x, dim, tr), n: tr.length, labels: Int32Array.from(tr, (r) => labels[r]) },
       { x: pick(x, dim, te), n: te.length, labels: Int32Array.from(te, (r) => labels[r]) },
       dim,
       classes,
+      { k: kf },
     );
     // accuracy = right / te.length exactly, so the counts come back whole
     knnRight += Math.round(s.knn * te.length);
     linRight += Math.round(s.linear * te.length);
     k = Math.min(k, s.k);
+    kMax = Math.max(kMax, s.k);
     converged &&= s.fit.converged;
   }
-  return { knn: n ? knnRight / n : NaN, linear: n ? linRight / n : NaN, n, k: Number.isFinite(k) ? k : 0, folds: K, converged };
+  return { knn: n ? knnRight / n : NaN, linear: n ? linRight / n : NaN, n, k: Number.isFinite(k) ? k : 0, kMax, folds: K, converged };
 }
 
 export type TagScores = Record<'trained' | 'random' | 'pixels', CrossValidated>;
