@@ -1,19 +1,41 @@
 /**
- * `npm run bench` import figure: images per second to import a folder of JPEG photos of a few megapixels
- * through the real import worker, next to createImageBitmap-only decoding of the same files in the same
- * run (ratio should be ≥ 0.8), and the browser's peak resident memory during the import.
- * Bundles bench/importPage.ts with Vite, serves it from a tiny static server, drives Debian's Chromium.
+ * `npm run bench -- import`: a folder of N generated JPEG photos (N = 1,000, 5,000, 20,000; --quick: 60)
+ * imported through the real import worker, in images per second, next to createImageBitmap-only decoding of
+ * the same files in the same run (before and after the import; the target is a ratio ≥ 0.8), and the
+ * browser's peak resident memory during the import above what it held just before. Each N gets a fresh
+ * browser, so the peaks compare: memory must not grow with N beyond the writer's chunk buffer.
+ * The photos (640×480 JPEG, quality 90, ~150 kB: a gradient, coloured ellipses and a noise overlay, made
+ * once by bench/make_photos.py with Pillow, or by Chromium's JPEG encoder where Debian's python3-pil is
+ * missing) are kept in the system's temp folder and reused by later runs.
+ * Bundles bench/importPage.ts with Vite, serves it, drives Chromium.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser } from '@playwright/test';
 import { launchChromium, serveStatic } from './serve';
 import { build } from 'vite';
 import type { PageResult } from './importPage';
+import { CHUNK_IMAGES } from '../src/lib/data/store';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const [WIDTH, HEIGHT, QUALITY] = [640, 480, 90];
+/** Side of the imported images (the larger of the app's two sizes: 64 px, a 3 MiB chunk). */
+const SIZE = 64;
+const PYTHON = '/usr/bin/python3';
+const hasPillow = (() => {
+  try {
+    execFileSync(PYTHON, ['-c', 'import PIL, numpy'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const MAKER = hasPillow ? 'pil' : 'chromium';
+const PHOTOS = join(tmpdir(), `infomax-bench-photos-${WIDTH}x${HEIGHT}-q${QUALITY}-${MAKER}`);
+const photoPath = (i: number) => join(PHOTOS, `photo_${String(i).padStart(5, '0')}.jpg`);
 
 /** Resident memory (MB) of every process below this one: the browser and its renderer/GPU children. */
 function childRssMB(): number {
@@ -35,7 +57,109 @@ function childRssMB(): number {
   return total / 1024;
 }
 
-export default async function bench(opts: { quick: boolean; baseURL?: string }): Promise<Record<string, unknown>> {
+const load = () => loadavg().map((v) => +v.toFixed(2));
+
+async function openPage(browser: Browser, port: number, onConsole: (t: string) => void = () => {}) {
+  const page = await browser.newPage();
+  const ready = new Promise<void>((res) => page.on('console', (m) => {
+    const t = m.text();
+    if (t === 'bench:ready') res();
+    onConsole(t);
+  }));
+  page.on('crash', () => console.error('import bench: the page crashed'));
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await ready;
+  return page;
+}
+
+/** Makes the photos 0..count-1 that the temp folder lacks (a resumed or first run), with the browser's encoder. */
+async function ensurePhotos(count: number, port: number): Promise<number> {
+  mkdirSync(PHOTOS, { recursive: true });
+  const have = new Set(readdirSync(PHOTOS));
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !have.has(photoPath(i).slice(PHOTOS.length + 1)));
+  if (!missing.length) return 0;
+  const t0 = performance.now();
+  if (hasPillow) {
+    // runs of consecutive numbers, one Python process each
+    for (let at = 0; at < missing.length; ) {
+      let end = at + 1;
+      while (end < missing.length && missing[end] === missing[end - 1] + 1) end++;
+      console.log(`[import] making photos ${missing[at]}..${missing[end - 1]} with Pillow`);
+      execFileSync(PYTHON, [join(root, 'bench/make_photos.py'), PHOTOS, String(missing[at]), String(end - at), String(WIDTH), String(HEIGHT), String(QUALITY)], { stdio: 'inherit' });
+      at = end;
+    }
+    return (performance.now() - t0) / 1000;
+  }
+  const browser = await launchChromium();
+  try {
+    const page = await openPage(browser, port);
+    for (let at = 0; at < missing.length; at += 50) {
+      const ids = missing.slice(at, at + 50);
+      const batch = await page.evaluate(
+        ([list, w, h, q]) => (globalThis as unknown as { makeJpegs: (ids: number[], w: number, h: number, q: number) => Promise<string[]> }).makeJpegs(list as number[], w as number, h as number, q as number),
+        [ids, WIDTH, HEIGHT, QUALITY / 100] as const,
+      );
+      batch.forEach((b64, k) => writeFileSync(photoPath(ids[k]), Buffer.from(b64, 'base64')));
+      if (at % 2000 === 0) console.log(`[import] generating photos: ${at + ids.length} of ${missing.length}`);
+    }
+  } finally {
+    await browser.close();
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** One folder size in a fresh browser: decode-only, import (memory sampled every 100 ms), decode-only. */
+async function measure(n: number, port: number): Promise<Record<string, unknown>> {
+  let phase = 'setup';
+  let rssBefore = 0;
+  let peak = 0;
+  const sampler = setInterval(() => {
+    if (phase === 'import') peak = Math.max(peak, childRssMB());
+  }, 100);
+  const loadBefore = load();
+  const browser = await launchChromium();
+  try {
+    const page = await openPage(browser, port, (t) => {
+      if (t === 'phase:import-start') {
+        rssBefore = childRssMB();
+        peak = rssBefore;
+        phase = 'import';
+      }
+      if (t === 'phase:import-end') phase = 'after';
+    });
+    await page.locator('#files').setInputFiles(Array.from({ length: n }, (_, i) => photoPath(i)));
+    const r = await page.evaluate((o) => (globalThis as unknown as { runImportBench: (o: object) => Promise<PageResult> }).runImportBench(o), { size: SIZE });
+    const decode = (r.decodeOnlyPerSec[0] + r.decodeOnlyPerSec[1]) / 2;
+    const row = {
+      images: r.images,
+      mean_jpeg_kB: r.meanJpegKB,
+      in_flight: r.concurrency,
+      import_images_per_s: +r.importPerSec.toFixed(1),
+      decode_only_images_per_s: +decode.toFixed(1),
+      decode_only_runs: r.decodeOnlyPerSec.map((v) => +v.toFixed(1)),
+      import_to_decode_ratio: +(r.importPerSec / decode).toFixed(3),
+      imported: r.imported,
+      skipped: r.skipped,
+      browser_rss_before_mb: Math.round(rssBefore),
+      browser_rss_peak_mb: Math.round(peak),
+      browser_rss_growth_mb: Math.round(peak - rssBefore),
+      load_avg_before: loadBefore,
+      load_avg_after: load(),
+    };
+    console.log(
+      `[import · Chromium] ${n.toLocaleString('en')} photos: import ${row.import_images_per_s} images/s, decode only ${row.decode_only_images_per_s} ` +
+        `(${row.decode_only_runs.join(' / ')}), ratio ${row.import_to_decode_ratio}; browser memory ${row.browser_rss_before_mb} → peak ` +
+        `${row.browser_rss_peak_mb} MB (+${row.browser_rss_growth_mb}); load average ${loadBefore.join(' ')} → ${row.load_avg_after.join(' ')}`,
+    );
+    return row;
+  } finally {
+    clearInterval(sampler);
+    await browser.close();
+  }
+}
+
+export default async function bench(opts: { quick: boolean; sizes?: number[] }): Promise<Record<string, unknown>> {
+  const sizes = opts.sizes ?? (opts.quick ? [60] : [1000, 5000, 20_000]);
   const out = mkdtempSync(join(tmpdir(), 'infomax-import-bench-'));
   await build({
     root, configFile: false, publicDir: false, logLevel: 'warn',
@@ -46,81 +170,41 @@ export default async function bench(opts: { quick: boolean; baseURL?: string }):
     },
   });
   const html = '<!doctype html><meta charset="utf-8"><title>import bench</title><input type="file" id="files" multiple><script type="module" src="./bench.js"></script>';
-  const photos = join(out, 'photos');
-  mkdirSync(photos);
   const server = await serveStatic(out, { '/': html, '/index.html': html });
-  const port = server.port;
-  const browser = await launchChromium();
-  let phase = 'setup';
-  let rssBefore = 0;
-  let peak = 0;
-  const sampler = setInterval(() => {
-    if (phase !== 'import') return;
-    peak = Math.max(peak, childRssMB());
-  }, 100);
   try {
-    const page = await browser.newPage();
-    const ready = new Promise<void>((res) => page.on('console', (m) => {
-      const t = m.text();
-      if (t === 'bench:ready') res();
-      if (t === 'phase:import-start') {
-        rssBefore = childRssMB();
-        peak = rssBefore;
-        phase = 'import';
-      }
-      if (t === 'phase:import-end') phase = 'after';
-    }));
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await ready;
-    page.on('crash', () => console.error('import bench: the page crashed'));
-    const images = opts.quick ? 60 : 1000;
-    const [width, height] = [2048, 1536];
-    // photos are made by the browser's JPEG encoder, then live on disk like a user's folder (not in memory)
-    const t0 = performance.now();
-    const paths: string[] = [];
-    for (let first = 0; first < images; first += 25) {
-      const batch = await page.evaluate(
-        ([f, n, w, h]) => (globalThis as unknown as { makeJpegs: (...a: number[]) => Promise<string[]> }).makeJpegs(f, n, w, h),
-        [first, Math.min(25, images - first), width, height],
-      );
-      batch.forEach((b64, k) => {
-        const p = join(photos, `photo_${first + k}.jpg`);
-        writeFileSync(p, Buffer.from(b64, 'base64'));
-        paths.push(p);
-      });
-    }
-    const generateSec = (performance.now() - t0) / 1000;
-    await page.locator('#files').setInputFiles(paths);
-    const r = await page.evaluate((o) => (globalThis as unknown as { runImportBench: (o: object) => Promise<PageResult> }).runImportBench(o), { size: 32 });
-    const decode = (r.decodeOnlyPerSec[0] + r.decodeOnlyPerSec[1]) / 2;
+    const generateSec = await ensurePhotos(Math.max(...sizes), server.port);
+    const rows: Record<string, Record<string, unknown>> = {};
+    for (const n of sizes) rows[n] = await measure(n, server.port);
+    const growth = sizes.map((n) => rows[n].browser_rss_growth_mb as number);
+    const ratios = sizes.map((n) => rows[n].import_to_decode_ratio as number);
+    const chunkMB = (2 * CHUNK_IMAGES * SIZE * SIZE * 3) / 2 ** 20;
+    // flat: the largest folder's peak growth within the smallest's plus 50% and 64 MB (allocator and sampling noise)
+    const flat = growth[growth.length - 1] <= growth[0] * 1.5 + 64;
+    console.log(
+      `[import] photos ${WIDTH}×${HEIGHT} JPEG quality ${QUALITY} by ${MAKER} (${PHOTOS}), imported at ${SIZE} px; ratio ${ratios.join(', ')} ` +
+        `(target ≥ 0.8: ${ratios.every((r) => r >= 0.8) ? 'met' : 'NOT met'}); peak growth ${growth.join(', ')} MB for ${sizes.join(', ')} photos ` +
+        `(${flat ? 'flat' : 'GROWS'} with N; the writer's two chunk buffers are ${chunkMB.toFixed(1)} MB)`,
+    );
     return {
-      import_images: r.images,
-      import_photo_px: `${width}x${height}`,
-      import_mean_jpeg_kB: r.meanJpegKB,
-      import_in_flight: r.concurrency,
-      import_images_per_s: +r.importPerSec.toFixed(1),
-      decode_only_images_per_s: +decode.toFixed(1),
-      decode_only_runs: r.decodeOnlyPerSec.map((v) => +v.toFixed(1)),
-      import_to_decode_ratio: +(r.importPerSec / decode).toFixed(3),
-      import_ratio_ok: r.importPerSec / decode >= 0.8,
-      import_imported: r.imported,
-      import_skipped: r.skipped,
-      import_browser_rss_before_mb: Math.round(rssBefore),
-      import_browser_rss_peak_mb: Math.round(peak),
-      import_browser_rss_growth_mb: Math.round(peak - rssBefore),
+      import_photo: `${WIDTH}x${HEIGHT} JPEG quality ${QUALITY}, made by ${MAKER}`,
+      import_size_px: SIZE,
       import_generate_s: +generateSec.toFixed(1),
+      import_rows: rows,
+      import_ratio_ok: ratios.every((r) => r >= 0.8),
+      import_peak_growth_mb: growth,
+      import_memory_flat: flat,
     };
   } finally {
-    clearInterval(sampler);
-    await browser.close();
     server.close();
     rmSync(out, { recursive: true, force: true });
   }
 }
 
-// `npx tsx bench/import.ts [--quick]` runs it alone
+// `npx tsx bench/import.ts [--quick] [--sizes 1000,5000]` runs it alone
 if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv[1])) {
-  bench({ quick: process.argv.includes('--quick') }).then((r) => console.log(JSON.stringify(r, null, 2)), (e) => {
+  const i = process.argv.indexOf('--sizes');
+  const sizes = i > 0 ? process.argv[i + 1].split(',').map(Number) : undefined;
+  bench({ quick: process.argv.includes('--quick'), sizes }).then((r) => console.log(JSON.stringify(r, null, 2)), (e) => {
     console.error(e);
     process.exit(1);
   });

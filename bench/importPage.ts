@@ -20,8 +20,8 @@ export interface PageResult {
 
 let tile: OffscreenCanvas | null = null;
 
-/** JPEG photos `first`..`first+count-1`, base64, for the bench to write to disk like a real folder. */
-async function makeJpegs(first: number, count: number, w: number, h: number): Promise<string[]> {
+/** JPEG photos number `ids` (w×h, quality q), base64, for the bench to write to disk like a real folder. */
+async function makeJpegs(ids: number[], w: number, h: number, q: number): Promise<string[]> {
   if (!tile) {
     // a noise tile gives the JPEGs photo-like entropy, so decoding costs what a real photo costs
     tile = new OffscreenCanvas(256, 256);
@@ -34,7 +34,7 @@ async function makeJpegs(first: number, count: number, w: number, h: number): Pr
   const canvas = new OffscreenCanvas(w, h);
   const ctx = canvas.getContext('2d')!;
   const out: string[] = [];
-  for (let i = first; i < first + count; i++) {
+  for (const i of ids) {
     const g = ctx.createLinearGradient(0, 0, w, h);
     g.addColorStop(0, `hsl(${(i * 37) % 360} 70% 45%)`);
     g.addColorStop(1, `hsl(${(i * 37 + 140) % 360} 60% 60%)`);
@@ -43,14 +43,15 @@ async function makeJpegs(first: number, count: number, w: number, h: number): Pr
     for (let k = 0; k < 12; k++) {
       ctx.fillStyle = `hsl(${(i * 13 + k * 29) % 360} 80% ${30 + ((k * 7) % 50)}%)`;
       ctx.beginPath();
-      ctx.ellipse((i * 97 + k * 211) % w, (i * 53 + k * 157) % h, 60 + ((k * 41) % 300), 40 + ((k * 67) % 200), k, 0, 2 * Math.PI);
+      const r = w / 2048; // the shapes scale with the photo
+      ctx.ellipse((i * 97 + k * 211) % w, (i * 53 + k * 157) % h, r * (60 + ((k * 41) % 300)), r * (40 + ((k * 67) % 200)), k, 0, 2 * Math.PI);
       ctx.fill();
     }
     ctx.globalAlpha = 0.25;
     ctx.fillStyle = ctx.createPattern(tile, 'repeat')!;
     ctx.fillRect(0, 0, w, h);
     ctx.globalAlpha = 1;
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: q });
     const url = await new Promise<string>((res) => {
       const r = new FileReader();
       r.onload = () => res(r.result as string);
@@ -86,13 +87,13 @@ async function decodeOnly(files: File[], k: number): Promise<number> {
   return files.length / sec;
 }
 
-async function importOnce(files: File[], size: number): Promise<{ perSec: number; imported: number; skipped: number }> {
+async function importOnce(files: File[], size: number, concurrency?: number): Promise<{ perSec: number; imported: number; skipped: number }> {
   const w = new Worker(new URL('../src/lib/worker/import.worker.ts', import.meta.url), { type: 'module' });
   const id = newId('bench');
   const t0 = performance.now();
   const out = await new Promise<FromImportWorker>((res) => {
     w.onmessage = (ev: MessageEvent<FromImportWorker>) => ev.data.type !== 'progress' && res(ev.data);
-    const msg: ToImportWorker = { type: 'folder', jobId: 1, id, size, seed: 1, files: files.map((file) => ({ path: `bench/${file.name}`, file })) };
+    const msg: ToImportWorker = { type: 'folder', jobId: 1, id, size, seed: 1, files: files.map((file) => ({ path: `bench/${file.name}`, file })), concurrency };
     w.postMessage(msg);
   });
   const sec = (performance.now() - t0) / 1000;
@@ -123,3 +124,4 @@ async function run(opts: { size: number }): Promise<PageResult> {
 (globalThis as unknown as { makeJpegs: typeof makeJpegs }).makeJpegs = makeJpegs;
 (globalThis as unknown as { runImportBench: typeof run }).runImportBench = run;
 console.log('bench:ready');
+

@@ -223,6 +223,21 @@ export function resizeRgb(src: Uint8Array, n: number, from: number, to: number):
 /** Pixels outside an image's alpha are composited on mid-grey: neither black nor white biases the colour statistics. */
 const BACKDROP = 'rgb(128,128,128)';
 
+const canvases = new Map<number, OffscreenCanvasRenderingContext2D>();
+/**
+ * One small canvas per size, reused by every image: fill, draw and read back run with no await between
+ * them, so decodes in flight at once never share it mid-image.
+ */
+function backdropCanvas(size: number): OffscreenCanvasRenderingContext2D {
+  let ctx = canvases.get(size);
+  if (!ctx) {
+    const c = new OffscreenCanvas(size, size).getContext('2d', { willReadFrequently: true });
+    if (!c) throw new Error('OffscreenCanvas 2D context unavailable');
+    canvases.set(size, (ctx = c));
+  }
+  return ctx;
+}
+
 /**
  * Decode a photo, honour its EXIF orientation, centre-crop to a square and resize to `size` px with the
  * browser's high-quality resampler. Browser (worker) only. Returns (size, size, 3) RGB bytes.
@@ -247,9 +262,7 @@ export async function decodeToRgb(blob: Blob, size: number, shown?: { width: num
       full.close(); // free the full-resolution pixels at once: thousands of photos must not pile up
     }
   }
-  const canvas = new OffscreenCanvas(size, size);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('OffscreenCanvas 2D context unavailable');
+  const ctx = backdropCanvas(size);
   ctx.fillStyle = BACKDROP;
   ctx.fillRect(0, 0, size, size);
   ctx.drawImage(small, 0, 0);

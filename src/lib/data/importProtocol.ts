@@ -7,7 +7,8 @@ import type { ImportProgress } from './importer';
 import type { DatasetManifest, SkippedFile } from './store';
 
 export type ToImportWorker =
-  | { type: 'folder'; jobId: number; id: string; name?: string; size: number; seed: number; files: { path: string; file: File }[] }
+  /** `concurrency`: decodes in flight (default: defaultConcurrency of the machine's cores; the bench sets it). */
+  | { type: 'folder'; jobId: number; id: string; name?: string; size: number; seed: number; files: { path: string; file: File }[]; concurrency?: number }
   | { type: 'binary'; jobId: number; id: string; name?: string; size: number; files: File[] }
   | { type: 'cancel'; jobId: number };
 

@@ -142,6 +142,57 @@ describe('importFolder', () => {
   });
 });
 
+describe('bounded memory', () => {
+  /**
+   * A decoder that counts what a real one holds: decodes running (each holding its full-size pixels) and
+   * decoded images not yet taken by the writer. Both must stay under a bound that does not grow with N.
+   */
+  async function peaks(nFiles: number, concurrency: number, budget: number) {
+    let running = 0;
+    let runningPx = 0;
+    let peakRunning = 0;
+    let peakPx = 0;
+    let decoded = 0;
+    let consumed = 0; // handed to the writer (progress is reported after each)
+    let peakOutstanding = 0;
+    const decode = async (blob: Blob, size: number, shown?: { width: number; height: number } | null) => {
+      const px = shown!.width * shown!.height;
+      running++;
+      runningPx += px;
+      peakRunning = Math.max(peakRunning, running);
+      peakPx = Math.max(peakPx, runningPx);
+      await new Promise((r) => setTimeout(r, (decoded * 7) % 3)); // uneven decode times, so completions reorder
+      running--;
+      runningPx -= px;
+      decoded++;
+      peakOutstanding = Math.max(peakOutstanding, decoded - consumed);
+      return new Uint8Array(size * size * 3);
+    };
+    // photos of 1 to 4 MP (headers only: the fake decoder never reads pixels)
+    const files = Array.from({ length: nFiles }, (_, i) => ({ path: `big/${i}.png`, file: png(1000 + (i % 4) * 500, 1000, 'A') }));
+    const m = await importFolder({
+      id: `mem${nFiles}`, size: 8, seed: 1, files, decode, concurrency, decodeBudgetPixels: budget,
+      onProgress: (p) => (consumed = p.done),
+    });
+    expect(m.train + m.test).toBe(nFiles);
+    return { peakRunning, peakPx, peakOutstanding };
+  }
+
+  it('keeps decodes, their pixels and decoded images in flight under fixed bounds, whatever the folder size', async () => {
+    const small = await peaks(300, 8, 5_000_000);
+    const large = await peaks(3000, 8, 5_000_000);
+    for (const p of [small, large]) {
+      expect(p.peakRunning).toBeLessThanOrEqual(8); // files in flight
+      expect(p.peakPx).toBeLessThanOrEqual(5_000_000); // full-size pixels being decoded
+      expect(p.peakOutstanding).toBeLessThanOrEqual(8); // decoded images waiting for the writer
+    }
+    expect(large.peakRunning).toBeGreaterThan(1); // decodes do overlap: the bound is not met by running one at a time
+    // a budget of 3 MP lets a 4 MP photo through alone rather than never
+    const tight = await peaks(40, 8, 3_000_000);
+    expect(tight.peakPx).toBeLessThanOrEqual(4_000_000);
+  });
+});
+
 describe('importBinary', () => {
   it('reads cifar-10-binary.tar.gz: splits, labels, class names, and skips a file of the wrong length', async () => {
     const dir = 'cifar-10-batches-bin/';

@@ -168,6 +168,8 @@ export class DatasetWriter {
   #bytes = 0;
   #labeled: boolean;
   #closed = false;
+  /** The chunk write in flight (at most one), settled to its error or null so it never rejects unseen. */
+  #pending: Promise<unknown> | null = null;
   readonly #lock: { ready: Promise<void>; release: () => void };
 
   constructor(header: DatasetHeader, readonly thumbLimit = 8) {
@@ -221,28 +223,41 @@ export class DatasetWriter {
     this.#thumbs.push(pixels.slice());
   }
 
+  /**
+   * Hand a full chunk to IndexedDB and return without waiting for it (write-behind), so decoding goes on
+   * while it is written; the next flush first waits for this one. Memory: the fill buffers plus one chunk
+   * copy in flight per writer, whatever the dataset size.
+   */
   async #flush(split: Split): Promise<void> {
     const b = this.#buf[split];
     if (b.n === 0) return;
     const chunk: StoredChunk = { pixels: b.pixels.slice(0, b.n * this.#per), labels: this.#labeled ? b.labels.slice(0, b.n) : null };
-    const k = b.chunks;
-    try {
-      await this.#lock.ready; // nothing is written unless another tab can see that this import is alive
-      await guard(`dataset "${this.#h.name}"`, () =>
-        setMany([[chunkKey(this.#h.id, split, k), chunk], [`ds:${this.#h.id}:live`, Date.now()]], kv()),
-      );
-    } catch (e) {
-      await this.abort();
-      throw e;
-    }
+    const key = chunkKey(this.#h.id, split, b.chunks);
     b.chunks++;
     b.n = 0;
-    this.#bytes += chunk.pixels.byteLength + (chunk.labels?.byteLength ?? 0);
+    await this.#settle();
+    this.#pending = (async () => {
+      await this.#lock.ready; // nothing is written unless another tab can see that this import is alive
+      await guard(`dataset "${this.#h.name}"`, () => setMany([[key, chunk], [`ds:${this.#h.id}:live`, Date.now()]], kv()));
+      this.#bytes += chunk.pixels.byteLength + (chunk.labels?.byteLength ?? 0);
+    })().then(() => null, (e: unknown) => e ?? new Error('chunk write failed'));
+  }
+
+  /** Wait for the write in flight; if it failed, remove the partial dataset and throw its error. */
+  async #settle(): Promise<void> {
+    const p = this.#pending;
+    this.#pending = null;
+    const err = p ? await p : null;
+    if (err) {
+      await this.abort();
+      throw err;
+    }
   }
 
   async finish(skipped: SkippedFile[]): Promise<DatasetManifest> {
     await this.#flush('train');
     await this.#flush('test');
+    await this.#settle();
     this.#closed = true;
     const thumbs = new Uint8Array(this.#thumbs.length * this.#per);
     this.#thumbs.forEach((t, i) => thumbs.set(t, i * this.#per));
@@ -276,6 +291,9 @@ export class DatasetWriter {
 
   async abort(): Promise<void> {
     this.#closed = true;
+    const p = this.#pending;
+    this.#pending = null;
+    if (p) await p; // a write still landing would otherwise leave its chunk behind
     try {
       await removeDatasetKeys(this.#h.id);
     } finally {

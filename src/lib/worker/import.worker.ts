@@ -30,7 +30,7 @@ async function run(msg: Extract<ToImportWorker, { type: 'folder' | 'binary' }>):
   try {
     const manifest =
       msg.type === 'folder'
-        ? await importFolder({ ...common, seed: msg.seed, files: msg.files, decode: decodeToRgb, concurrency: defaultConcurrency(navigator.hardwareConcurrency) })
+        ? await importFolder({ ...common, seed: msg.seed, files: msg.files, decode: decodeToRgb, concurrency: msg.concurrency ?? defaultConcurrency(navigator.hardwareConcurrency) })
         : await importBinary({ ...common, files: msg.files.map((f) => ({ name: f.name, file: f })) });
     post({ type: 'done', jobId: msg.jobId, manifest });
   } catch (e) {

@@ -3,6 +3,7 @@
  * (count, rate, time left) and the outcome the summary shows.
  */
 import type { ImportProgress } from '../../lib/data/importer';
+import { RateEstimator } from '../../lib/data/importPace';
 import type { FromImportWorker, ToImportWorker } from '../../lib/data/importProtocol';
 import { newId, type DatasetManifest, type SkippedFile } from '../../lib/data/store';
 import type { PickedFile } from './folderEntries';
@@ -21,23 +22,28 @@ export class ImportJob {
   activeId = $state<string | null>(null);
   #worker: Worker | null = null;
   #jobId = 0;
+  /** Smoothed pace of `progress.done` (files, or bytes for binary releases), fed by each progress message. */
+  #pace = new RateEstimator();
   /** Called with each finished dataset (the view refreshes its list). */
   ondone: ((m: DatasetManifest) => void) | null = null;
 
-  /** Items per second (files, or images for binary releases) since the start. */
+  /**
+   * Files per second, smoothed over the last seconds (RateEstimator); for binary releases, images per
+   * second since the start (their progress counts bytes).
+   */
   get rate(): number {
     const p = this.progress;
+    if (!p) return 0;
+    if (p.unit === 'files') return this.#pace.rate(this.now / 1000) ?? 0;
     const s = (this.now - this.startedAt) / 1000;
-    if (!p || s <= 0) return 0;
-    return (p.unit === 'files' ? p.done : p.imported) / s;
+    return s > 0 ? p.imported / s : 0;
   }
 
-  /** Seconds left, from the fraction done so far; null until there is enough to go on. */
+  /** Seconds left at the smoothed pace; null for the first second and until something is done. */
   get secondsLeft(): number | null {
     const p = this.progress;
-    const s = (this.now - this.startedAt) / 1000;
-    if (!p || !p.total || p.done <= 0 || s < 0.5) return null;
-    return (s * (p.total - p.done)) / p.done;
+    if (!p || !p.total) return null;
+    return this.#pace.secondsLeft(p.total, this.now / 1000);
   }
 
   #ensure(): Worker {
@@ -56,6 +62,7 @@ export class ImportJob {
     this.error = null;
     this.errorSkipped = [];
     this.startedAt = this.now = performance.now();
+    this.#pace = new RateEstimator();
     this.#ensure().postMessage(msg);
   }
 
@@ -93,6 +100,7 @@ export class ImportJob {
     this.now = performance.now();
     switch (m.type) {
       case 'progress':
+        this.#pace.add(this.now / 1000, m.done);
         this.progress = { done: m.done, total: m.total, unit: m.unit, imported: m.imported, skipped: m.skipped };
         break;
       case 'done':
