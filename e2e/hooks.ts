@@ -10,3 +10,21 @@ export async function withTestHooks(target: Page | BrowserContext): Promise<void
     }
   });
 }
+
+/** Keys in the app's IndexedDB store, read from the page. */
+export function storeKeys(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('infomax-lab');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          if (!db.objectStoreNames.contains('kv')) return resolve([]);
+          const req = db.transaction('kv', 'readonly').objectStore('kv').getAllKeys();
+          req.onsuccess = () => resolve(req.result.map(String));
+          req.onerror = () => reject(req.error);
+        };
+      }),
+  );
+}

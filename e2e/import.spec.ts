@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { storeKeys } from './hooks';
 import { png } from './png';
 
 /** photos/<class>/*.png plus broken files; returns the folder and what the import should report. */
@@ -74,16 +75,44 @@ test('imports a folder, survives a reload, and trains on the cached dataset', as
   expect(errors).toEqual([]);
 });
 
-test('cancelling an import saves nothing and keeps earlier datasets', async ({ page }) => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'infomax-cancel-')), 'many');
-  mkdirSync(join(dir, 'a'), { recursive: true });
-  const big = png(1600, 1200, (x, y) => [x & 255, y & 255, (x ^ y) & 255]);
-  for (let i = 0; i < 500; i++) writeFileSync(join(dir, 'a', `${i}.png`), big);
+/** `n` PNG photos of w×h in `dir`, from 4 distinct images (decoding is per file, so repeats cost the same). */
+function photos(dir: string, n: number, w: number, h: number): void {
+  mkdirSync(dir, { recursive: true });
+  const distinct = Array.from({ length: 4 }, (_, k) => png(w, h, (x, y) => [(x * (k + 1)) & 255, (y + k * 30) & 255, (x ^ y ^ (k * 17)) & 255]));
+  for (let i = 0; i < n; i++) writeFileSync(join(dir, `${String(i).padStart(4, '0')}.png`), distinct[i % 4]);
+}
+
+test('an import shows its time left while it runs; cancelling the next one mid-way saves nothing and keeps the earlier dataset', async ({ page }) => {
+  test.setTimeout(300_000);
+  const root = mkdtempSync(join(tmpdir(), 'infomax-cancel-'));
+  photos(join(root, 'earlier'), 200, 640, 480);
+  photos(join(root, 'many', 'a'), 300, 1600, 1200);
   await page.goto('/');
   await page.getByTestId('nav-data').click();
-  await page.getByTestId('folder-input').setInputFiles(dir);
-  await expect(page.getByTestId('import-progress')).toBeVisible();
+  const cards = page.getByTestId('dataset-list').locator('[data-testid=dataset-card]');
+  await expect(cards).toHaveCount(1); // the embedded dataset
+
+  // a completed import: while it runs, the bar gives a time left (after its first second), then the summary
+  await page.getByTestId('folder-input').setInputFiles(join(root, 'earlier'));
+  await expect(page.getByTestId('import-eta')).toHaveText(/^about \d+ (s|min \d+ s) left$/);
+  await expect(page.getByTestId('dataset-summary')).toHaveAttribute('data-count', '200');
+  await expect(cards).toHaveCount(2);
+  const before = await storeKeys(page);
+  const earlierId = before.find((k) => k.endsWith(':m') && k.startsWith('ds:'))!.split(':')[1];
+
+  // the next import is cancelled part-way: after some files, well before the last
+  await page.getByTestId('folder-input').setInputFiles(join(root, 'many'));
+  const progress = page.getByTestId('import-progress');
+  await expect.poll(async () => Number(await progress.getAttribute('data-done')), { timeout: 120_000 }).toBeGreaterThan(0);
+  expect(Number(await progress.getAttribute('data-done'))).toBeLessThan(300);
   await page.getByTestId('import-cancel').click();
   await expect(page.getByText(/Import cancelled; nothing was saved/)).toBeVisible();
-  await expect(page.getByTestId('dataset-list').locator('[data-testid=dataset-card]')).toHaveCount(1);
+
+  // nothing of it is left in storage (no chunk, no liveness mark), and the earlier dataset is whole
+  await expect.poll(async () => (await storeKeys(page)).filter((k) => k.startsWith('ds:') && !k.startsWith(`ds:${earlierId}:`))).toEqual([]);
+  expect((await storeKeys(page)).filter((k) => k.startsWith(`ds:${earlierId}:`)).sort()).toEqual(before.filter((k) => k.startsWith(`ds:${earlierId}:`)).sort());
+  await page.reload();
+  await page.getByTestId('nav-data').click();
+  await expect(cards).toHaveCount(2);
+  await expect(cards.filter({ hasText: 'earlier' })).toContainText('200 images');
 });

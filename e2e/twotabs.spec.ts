@@ -1,26 +1,9 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { storeKeys } from './hooks';
 import { png } from './png';
-
-/** Keys in the app's IndexedDB store, read from the page. */
-function storeKeys(page: Page): Promise<string[]> {
-  return page.evaluate(
-    () =>
-      new Promise<string[]>((resolve, reject) => {
-        const open = indexedDB.open('infomax-lab');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('kv')) return resolve([]);
-          const req = db.transaction('kv', 'readonly').objectStore('kv').getAllKeys();
-          req.onsuccess = () => resolve(req.result.map(String));
-          req.onerror = () => reject(req.error);
-        };
-      }),
-  );
-}
 
 test('opening the Data view in a second tab does not delete the first tab’s import in progress', async ({ context }) => {
   test.setTimeout(480_000);
