@@ -5,7 +5,7 @@
  */
 import { loadTags, saveTags, type PhotoTags } from '../../lib/data/store';
 import { pixelFeatures } from '../../lib/embed/pixels';
-import { tagShortfall, type FromTags, type TagScores, type TagSet, type ToTags } from '../../lib/train/tagged';
+import { labelSource, type FromTags, type TagScores, type TagSet, type ToTags } from '../../lib/train/tagged';
 import type { EmbeddingSnapshot } from '../../lib/train/types';
 import type { ThumbBytes } from './thumbs';
 
@@ -102,7 +102,8 @@ export class TagScorer {
   /** Score `tags` on the map of `snap`; asks for the random features (needRandom) when they are missing. */
   update(tags: TagSet | null, snap: EmbeddingSnapshot | null, random: { indices: Int32Array; dim: number; features: Float32Array } | null, thumbs: ThumbBytes | null, needRandom: () => void): void {
     const id = ++this.#job;
-    if (!tags || !snap || tagShortfall(tags) !== null) {
+    // `tags` is null for a dataset with folder labels (they score it; tags do not matter there)
+    if (!snap || !tags || labelSource(false, tags) !== 'tags') {
       this.#result = null;
       this.#busy = false;
       return;
