@@ -9,7 +9,8 @@ import type { Backend, Config } from '../config';
 import type { Dataset } from '../data/dataset';
 import { TrainingRun } from './loop';
 import { disposeStepCaches } from './step';
-import { applyChoice, cacheKey, calibrate, fromCache, isSoftwareAdapter, type BackendName, type Candidate, type Choice, type Rung } from './calibrate';
+import { SIZE_KEYS, applyChoice, cacheKey, calibrate, fromCache, isSoftwareAdapter, type BackendName, type Candidate, type Choice, type Rung } from './calibrate';
+import type { Checkpoint } from './checkpoint';
 
 type AdapterLike = { isFallbackAdapter?: boolean; info?: Record<string, unknown>; requestAdapterInfo?: () => Promise<Record<string, unknown>> };
 type GpuLike = { requestAdapter(opts?: object): Promise<AdapterLike | null> };
@@ -72,7 +73,8 @@ async function useBackend(name: BackendName): Promise<void> {
 
 /**
  * Warm up and time real training steps of `rung` on `name`: one compiling step, then steps until
- * `minMs` has passed (at least two, at most `maxSteps`). Each timed call ends with the metrics read
+ * `minMs` has passed (at least two, at most `maxSteps`). The kernels it compiles stay in the backend, so
+ * the chosen size needs no second warm-up afterwards (session.ts). Each timed call ends with the metrics read
  * back, so the time covers the device finishing the work, not only issuing it.
  */
 export async function measureRung(
@@ -80,11 +82,15 @@ export async function measureRung(
   rung: Rung,
   cfg: Config,
   data: Dataset,
-  opts: { minMs?: number; maxSteps?: number } = {},
+  opts: { minMs?: number; maxSteps?: number; makeRun?: MakeRun; keep?: (m: MeasuredRun) => void } = {},
 ): Promise<{ stepsPerSec: number; warmMs: number }> {
   await useBackend(name);
-  const minMs = opts.minMs ?? 1200, maxSteps = opts.maxSteps ?? 12;
-  const run = new TrainingRun({ ...cfg, ...pick(rung), backend: name, logEvery: 1000, embedEvery: 1_000_000 }, data);
+  const minMs = opts.minMs ?? 800, maxSteps = opts.maxSteps ?? 12;
+  const runCfg: Config = { ...cfg, ...pick(rung), backend: name };
+  // A run the caller may keep is made by the caller, with the real config; a throwaway one logs nothing.
+  const run = opts.makeRun ? opts.makeRun(runCfg) : new TrainingRun({ ...runCfg, logEvery: 1000, embedEvery: 1_000_000 }, data);
+  const fresh = opts.keep ? await run.checkpoint() : null;
+  let kept = false;
   try {
     let t = performance.now();
     await run.trainSteps(1);
@@ -97,9 +103,13 @@ export async function measureRung(
       steps += await run.trainSteps(more);
       ms = performance.now() - t;
     }
+    if (opts.keep && fresh) {
+      opts.keep({ run, backend: name, rung: rung.name, fresh });
+      kept = true;
+    }
     return { stepsPerSec: steps / (ms / 1000), warmMs };
   } finally {
-    run.dispose();
+    if (!kept) run.dispose();
   }
 }
 
@@ -110,11 +120,27 @@ export interface ChoiceStore {
   set(key: string, value: unknown): Promise<void>;
 }
 
+/** Builds a training run for a config (the session's, so a measured run can become the real one). */
+export type MakeRun = (cfg: Config) => TrainingRun;
+
+/** A run that was timed, kept with its state before the first timed step. */
+export interface MeasuredRun {
+  run: TrainingRun;
+  backend: BackendName;
+  rung: string;
+  fresh: Checkpoint;
+}
+
 export interface DeviceChoice {
   choice: Choice;
   /** The config to train with: the choice applied where `auto` allows. */
   config: Config;
   cached: boolean;
+  /**
+   * With `makeRun`: the run that was timed last, when it is exactly the config to train (its kernels are
+   * compiled and its timed steps are real training steps; `fresh` puts it back at step 0). The caller owns it.
+   */
+  measured?: MeasuredRun;
 }
 
 /**
@@ -127,13 +153,34 @@ export async function chooseForDevice(
   auto: { size: boolean; backend: boolean; fresh?: boolean },
   store: ChoiceStore | null,
   onProgress?: (label: string, done: number, planned: number) => void,
+  makeRun?: MakeRun,
 ): Promise<DeviceChoice> {
   const candidates = await probeCandidates(auto.backend ? 'auto' : cfg.backend);
   const device = (globalThis as { navigator?: { userAgent?: string; hardwareConcurrency?: number } }).navigator;
   const key = cacheKey(candidates, cfg.imageSize, APP_VERSION, `${device?.userAgent ?? 'node'}|${device?.hardwareConcurrency ?? 0}`);
   const cached = auto.fresh ? null : fromCache(await store?.get(key).catch(() => undefined), candidates);
   if (cached) return { choice: cached, config: applyChoice(cfg, cached, auto), cached: true };
-  const choice = await calibrate({ candidates, measure: (b, r) => measureRung(b, r, cfg, data), now: () => performance.now(), onProgress });
+  // The core count decides whether a software WebGL renderer is worth timing (calibrate.ts `cores`): on
+  // 2 cores it is not, and timing it cost a minute of shader compiling before the first step.
+  const cores = device?.hardwareConcurrency || undefined;
+  // Only the latest timed run is kept (one model in memory at a time).
+  let last: MeasuredRun | null = null;
+  const keep = (m: MeasuredRun) => {
+    last?.run.dispose();
+    last = m;
+  };
+  const measure = (b: BackendName, r: Rung) => measureRung(b, r, cfg, data, makeRun ? { makeRun, keep } : {});
+  let choice: Choice;
+  try {
+    choice = await calibrate({ candidates, measure, now: () => performance.now(), onProgress, cores });
+  } catch (e) {
+    (last as MeasuredRun | null)?.run.dispose();
+    throw e;
+  }
   await store?.set(key, choice).catch(() => {});
-  return { choice, config: applyChoice(cfg, choice, auto), cached: false };
+  const config = applyChoice(cfg, choice, auto);
+  const m = last as MeasuredRun | null;
+  const same = m !== null && m.backend === config.backend && m.run.cfg.backend === config.backend && SIZE_KEYS.every((k) => m.run.cfg[k] === config[k]);
+  if (m && !same) m.run.dispose();
+  return { choice, config, cached: false, measured: same ? m! : undefined };
 }

@@ -12,7 +12,18 @@ beforeAll(async () => {
 
 const cfg = preset('tiny', { trainCount: 64, testCount: 48, probeSize: 32, logEvery: 1, embedEvery: 1000 });
 
-function harness() {
+/** A measurement that times a run made by the session (`makeRun`) for three steps and hands it over. */
+const measuring: typeof chooseForDevice = async (c, _data, auto, _store, onProgress, makeRun) => {
+  onProgress?.('measuring cpu tiny', 0, 1);
+  const config: Config = { ...c, ...(auto.backend ? { backend: 'cpu' as const } : {}) };
+  const run = makeRun!(config);
+  const fresh = await run.checkpoint();
+  await run.trainSteps(3);
+  const choice: Choice = { backend: 'cpu', adapter: 'test', software: false, rung: LADDER[0], stepsPerSec: 5, summary: 'tiny model, ~5.0 steps/s on this CPU', details: [], measurements: [{ backend: 'cpu', rung: 'tiny', stepsPerSec: 5, warmMs: 10 }] };
+  return { choice, config, cached: false, measured: { run, backend: 'cpu', rung: 'tiny', fresh } };
+};
+
+function harness(chooser?: typeof chooseForDevice) {
   const events: TrainEvent[] = [];
   const asked: { auto: unknown }[] = [];
   // A fake measurement: it chooses ndf 6 on the cpu backend (a size no preset has, so the test sees it was applied).
@@ -28,7 +39,7 @@ function harness() {
     checkpoints: { load: async () => undefined, save: async () => {} },
     loadDataset: () => Promise.reject(new Error('embedded only')),
     device: { select: async () => ({ name: 'cpu', adapter: 'test', notes: [] }), rebuild: async () => ({ name: 'cpu', adapter: 'test', notes: [] }), onLost: () => {}, lose: () => false },
-    choose,
+    choose: chooser ?? choose,
   });
   return { session, events, asked };
 }
@@ -79,5 +90,45 @@ describe('TrainSession with device measurement', { timeout: 240_000 }, () => {
     expect(firstMetrics).toBeGreaterThan(0);
     expect(h.events.slice(0, firstMetrics).some((e) => e.type === 'eval')).toBe(false);
     h.session.dispose();
+  });
+
+  it('Train pressed during the measurement: the timed steps are the first training steps, with no warm-up step', async () => {
+    const h = harness(measuring);
+    const ready = h.session.init(3, cfg, 'k', false, { size: true, backend: true });
+    expect(h.session.start(3)).toBe(true);
+    await ready;
+    // The page learns of the measured steps at once: their curve (history) and the step counter.
+    const hist = h.events.find((e) => e.type === 'history');
+    expect(hist && hist.type === 'history' && hist.points.map((p) => p.step)).toEqual(h.session.run!.history.slice(0, 3).map((p) => p.step));
+    const readyState = h.events.filter((e) => e.type === 'state').at(-1)!;
+    expect(readyState.type === 'state' && readyState.step).toBe(3);
+    await until(() => h.session.step >= 5);
+    h.session.pause();
+    await until(() => h.session.state === 'paused');
+    // No throwaway warm-up step (the kernels were compiled by the measurement) and no step-0 evaluation.
+    expect(h.events.some((e) => e.type === 'state' && /warming up/.test(e.message ?? ''))).toBe(false);
+    expect(h.events.flatMap((e) => (e.type === 'state' && e.progress ? [e.progress.done] : []))).not.toContain(2);
+    // Steps continue from the measured ones: 1, 2, 3 timed, then 4, 5, … trained, each once.
+    const steps = h.session.run!.history.map((p) => p.step);
+    expect(steps).toEqual(steps.map((_, i) => i + 1));
+    h.session.dispose();
+  });
+
+  it('Train not pressed: the measured run is put back at step 0 and trains exactly like a fresh one', async () => {
+    const h = harness(measuring);
+    await h.session.init(4, cfg, 'k', false, { size: true, backend: true });
+    await h.session.idle();
+    expect(h.session.step).toBe(0);
+    expect(h.events.some((e) => e.type === 'history')).toBe(false);
+    const a = harness();
+    await a.session.init(5, { ...cfg, ndf: 8 }, 'k', false, { size: false, backend: false });
+    await a.session.idle();
+    for (const x of [h, a]) {
+      x.session.start(x.session.runId, 2);
+      await until(() => x.session.step >= 2 && x.session.state !== 'training');
+    }
+    expect(h.session.run!.history.map((p) => p.total)).toEqual(a.session.run!.history.map((p) => p.total));
+    h.session.dispose();
+    a.session.dispose();
   });
 });

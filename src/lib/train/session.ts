@@ -15,7 +15,7 @@ import { exportEncoder, loadEncoderWeights } from '../model/export';
 import { loseDevice, onDeviceLost, rebuildBackend, selectBackend } from './backend';
 import { TrainingRun, ceilings, type CheckpointMeta } from './loop';
 import { disposeStepCaches } from './step';
-import { chooseForDevice, type ChoiceStore, type DeviceChoice } from './measure';
+import { chooseForDevice, type ChoiceStore, type DeviceChoice, type MeasuredRun } from './measure';
 import { StreamBatches, cacheBound } from '../data/stream';
 import type { AutoChoice, BackendInfo, DatasetInfo, MetricPoint, NamedTensor, Progress, RunState, TrainEvent } from './types';
 
@@ -171,7 +171,7 @@ export class TrainSession {
    * Measure the device (or reuse its cached measurement) and apply the choice where `auto` allows;
    * returns the config to train and an estimate of the warm-up, or null when the run was cancelled.
    */
-  async #calibrate(id: number, cfg: Config, auto: AutoChoice): Promise<{ cfg: Config; warmSec: number | null } | null> {
+  async #calibrate(id: number, cfg: Config, auto: AutoChoice): Promise<{ cfg: Config; warmSec: number | null; measured?: MeasuredRun } | null> {
     this.#phase(0);
     const data = await this.#getDataset(cfg);
     if (id !== this.#runId) return null;
@@ -179,15 +179,19 @@ export class TrainSession {
     const onProgress = (label: string, done: number, planned: number) => {
       if (id === this.#runId) this.#phase(1, `measuring this device: ${label} (${Math.min(done + 1, planned)} of ${planned})`);
     };
-    const r: DeviceChoice = await this.#choose(cfg, data, auto, this.#calibrations, onProgress);
-    if (id !== this.#runId) return null;
+    // Timed runs are made like the real one, so the last one timed can become it (see #buildRun).
+    const r: DeviceChoice = await this.#choose(cfg, data, auto, this.#calibrations, onProgress, (c) => this.#newRun(id, c, data));
+    if (id !== this.#runId) {
+      r.measured?.run.dispose();
+      return null;
+    }
     this.#emit({ type: 'calibrated', runId: id, choice: r.choice, config: r.config, cached: r.cached });
     const m = r.choice.measurements.find((x) => x.backend === r.choice.backend && x.rung === r.choice.rung.name);
     // Measured in this worker: the kernels are compiled already and the warm-up costs about one step.
     const warmSec = m ? (r.cached ? m.warmMs / 1000 : 1 / m.stepsPerSec) : null;
     // Probing the backends may have switched tfjs's current one: choose again below.
     this.#backend = null;
-    return { cfg: r.config, warmSec };
+    return { cfg: r.config, warmSec, measured: r.measured };
   }
 
   async #getDataset(cfg: Config): Promise<Dataset> {
@@ -212,12 +216,11 @@ export class TrainSession {
     });
   }
 
-  /** Build a run for `cfg` and, when a checkpoint exists under the run key and `resume` is set, restore it. */
-  async #buildRun(id: number, cfg: Config, resume: boolean): Promise<TrainingRun | null> {
-    const data = await this.#getDataset(cfg);
-    if (id !== this.#runId) return null;
-    const r = new TrainingRun(cfg, data, {
+  /** A run whose metrics reach the page once it is the current run (not while it is timed or warming up). */
+  #newRun(id: number, cfg: Config, data: Dataset): TrainingRun {
+    const r: TrainingRun = new TrainingRun(cfg, data, {
       onMetrics: (points) => {
+        if (r !== this.#run) return;
         for (const p of points) {
           if (this.#badTerm) break;
           const bad = TERMS.find(([k]) => !Number.isFinite(p[k]));
@@ -226,7 +229,23 @@ export class TrainSession {
         if (id === this.#runId && !this.#warming) this.#emit({ type: 'metrics', runId: id, points });
       },
     });
-    let restored = false;
+    return r;
+  }
+
+  /**
+   * Build a run for `cfg` (or take the one the measurement timed) and, when a checkpoint exists under the run
+   * key and `resume` is set, restore it. A timed run keeps its steps only if Train was pressed meanwhile.
+   */
+  async #buildRun(id: number, cfg: Config, resume: boolean, measured?: MeasuredRun): Promise<TrainingRun | null> {
+    const data = await this.#getDataset(cfg);
+    if (id !== this.#runId) {
+      measured?.run.dispose();
+      return null;
+    }
+    const r = measured?.run ?? this.#newRun(id, cfg, data);
+    if (measured && !this.#startRequested) r.restore(measured.fresh.meta, measured.fresh.tensors);
+    // The measured steps, kept as the first training steps, reach the page like a resumed run's curves.
+    let restored = !!measured && r.step > 0;
     if (resume) {
       const ck = await this.#store.load(this.#runKey);
       if (ck) {
@@ -260,10 +279,11 @@ export class TrainSession {
     this.#lastCheckpoint = { at: this.#clock(), step: -1 };
     this.#setState('loading');
     let warmSec: number | null = null;
+    let measured: MeasuredRun | undefined;
     if (auto && (auto.size || auto.backend) && !resume) {
       const c = await this.#calibrate(id, cfg, auto);
       if (!c) return;
-      ({ cfg, warmSec } = c);
+      ({ cfg, warmSec, measured } = c);
     }
     if (!this.#backend || this.#backendPref !== cfg.backend) {
       disposeStepCaches();
@@ -271,15 +291,18 @@ export class TrainSession {
       this.#backendPref = cfg.backend;
       this.#watchDevice();
     }
-    const r = await this.#buildRun(id, cfg, resume);
+    const r = await this.#buildRun(id, cfg, resume, measured);
     if (!r || id !== this.#runId) return r?.dispose();
     this.#run = r;
     this.#setState(cfg.steps > 0 && r.step >= cfg.steps ? 'done' : r.step > 0 ? 'paused' : 'idle');
     // Compile the step's shaders, then the current scores and embedding (the evaluation is skipped when
     // Train was already pressed: it then comes at embedEvery, and training starts right after the warm-up).
     this.#exclusively(async () => {
-      this.#phase(2, PHASES[2], warmSec);
-      await this.#warmUp(id);
+      // A run timed by the measurement has its kernels compiled already: no warm-up step.
+      if (!measured) {
+        this.#phase(2, PHASES[2], warmSec);
+        await this.#warmUp(id);
+      }
       if (!this.#startRequested && id === this.#runId) {
         this.#phase(3);
         await this.#evaluateNow(id);
