@@ -71,6 +71,15 @@ async function importAndTrain(page: Page, dir: string, name: string, classes: nu
   await expect(more).toBeVisible({ timeout: 5000 });
   await expect(more).toHaveAttribute('data-count', '12');
   await expect(more).toContainText(`Closest of all ${count} imported photos`);
+  // N pins the next photo on the map, Shift+N the previous one (the keyboard's way to pick photos to tag)
+  const num = page.getByTestId('embed-neighbours').locator('header .num');
+  const points = Number(await map.getAttribute('data-points'));
+  const k = Number((await num.textContent())!.replace('#', ''));
+  await scatter.focus();
+  await page.keyboard.press('n');
+  await expect(num).toHaveText(`#${(k + 1) % points}`);
+  await page.keyboard.press('Shift+N');
+  await expect(num).toHaveText(`#${k}`);
   if (tags) await labelAFew(page);
   else {
     // an explicit "tag all in this cluster" tags the named cluster's untagged photos with its name
