@@ -35,8 +35,8 @@ export interface Encoder {
   forward(x: tf.Tensor4D, training: boolean): { features: Features; bnStats: tf.Tensor[] };
   /** r1 alone, flattened: skips the r5/r7 heads. */
   embed(x: tf.Tensor4D, training: boolean): tf.Tensor2D;
-  /** Momentum-0.1 update of the running statistics from `forward(…, true).bnStats`; call outside the tape. */
-  updateRunningStats(bnStats: tf.Tensor[]): void;
+  /** Momentum-0.1 (or `momentum`) update of the running statistics from `forward(…, true).bnStats`; call outside the tape. */
+  updateRunningStats(bnStats: tf.Tensor[], momentum?: number): void;
   namedWeights(): Record<string, tf.Variable>;
   dispose(): void;
 }
@@ -139,8 +139,8 @@ export function createEncoder(opts: EncoderOptions, rng: Rng): Encoder {
       tf.dispose(stats);
       return tf.reshape(r1, [r1.shape[0], nRkhs]); // (B, nRkhs)
     },
-    updateRunningStats(bnStats) {
-      updateRunningStats(bns, bnStats);
+    updateRunningStats(bnStats, momentum) {
+      updateRunningStats(bns, bnStats, momentum);
     },
     namedWeights() {
       return { ...bank.named };

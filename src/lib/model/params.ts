@@ -148,13 +148,17 @@ function batchNormTrainFused(x: tf.Tensor4D, p: BatchNormParams, stats: tf.Tenso
   return op(x, p.gamma, p.beta) as tf.Tensor4D;
 }
 
-/** running ← (1 − m)·running + m·batch, for every BatchNorm in `bns` (stats in the order batchNorm pushed them). */
-export function updateRunningStats(bns: BatchNormParams[], stats: tf.Tensor[]): void {
+/**
+ * running ← (1 − m)·running + m·batch, for every BatchNorm in `bns` (stats in the order batchNorm pushed them).
+ * m is BN_MOMENTUM in training; m = 1/k for the k-th of a series of batches makes the running statistics the
+ * plain average of those batches' statistics (torch's momentum=None), as refreshBatchNorm does.
+ */
+export function updateRunningStats(bns: BatchNormParams[], stats: tf.Tensor[], momentum = BN_MOMENTUM): void {
   if (stats.length !== 2 * bns.length)
     throw new Error(`updateRunningStats: expected ${2 * bns.length} statistics (mean, var per BatchNorm), got ${stats.length}`);
   tf.tidy(() => {
     bns.forEach((p, k) => {
-      const keepOld = constant(1 - BN_MOMENTUM), takeNew = constant(BN_MOMENTUM);
+      const keepOld = constant(1 - momentum), takeNew = constant(momentum);
       p.runMean.assign(tf.add(tf.mul(p.runMean, keepOld), tf.mul(stats[2 * k], takeNew)));
       p.runVar.assign(tf.add(tf.mul(p.runVar, keepOld), tf.mul(stats[2 * k + 1], takeNew)));
     });

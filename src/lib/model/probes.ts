@@ -24,8 +24,8 @@ export interface Probe {
   logits(feat: tf.Tensor2D, training?: boolean, stats?: tf.Tensor[]): tf.Tensor2D;
   /** Training-mode mean loss over labels ≥ 0 (others are ignored); 0 when none is valid. */
   loss(feat: tf.Tensor2D, labels: tf.Tensor1D, stats?: tf.Tensor[]): tf.Scalar;
-  /** Momentum-0.1 update of the MLP's BatchNorm running statistics from `logits(…, true, stats)`. */
-  updateRunningStats(stats: tf.Tensor[]): void;
+  /** Momentum-0.1 (or `momentum`) update of the MLP's BatchNorm running statistics from `logits(…, true, stats)`. */
+  updateRunningStats(stats: tf.Tensor[], momentum?: number): void;
   /** Trainable weights and BatchNorm running statistics, by name. */
   namedWeights(): Record<string, tf.Variable>;
   dispose(): void;
@@ -115,7 +115,7 @@ export function createProbe(dim: number, nClasses: number, rng: Rng, kind: Probe
     trainable: bank.trainable,
     logits,
     loss: (feat, labels, stats) => tf.tidy(() => probeLoss(logits(feat, true, stats), labels, nClasses)),
-    updateRunningStats: (stats) => updateRunningStats(bn ? [bn] : [], stats),
+    updateRunningStats: (stats, momentum) => updateRunningStats(bn ? [bn] : [], stats, momentum),
     namedWeights: () => ({ ...bank.named }),
     dispose: () => tf.dispose([...bank.trainable, ...bank.nonTrainable]),
   };

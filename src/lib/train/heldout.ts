@@ -13,6 +13,7 @@ import { rngFor } from '../rng';
 import { normalizeInput, testView } from '../data/resample';
 import { pixelFeatures, scoreFeatures, type FeatureScores, type Split } from './evaluate';
 import { createTrainer, type Trainer } from './step';
+import { refreshForEval } from './bnrefresh';
 import type { EmbeddingSnapshot, EvalPoint } from './types';
 
 /** Images per forward pass when encoding for evaluation. */
@@ -50,7 +51,7 @@ export function probeIndices(d: Dataset, size: number, seed: number): Int32Array
 
 /**
  * r1 features (eval mode, no augmentation) of images `indices` of a split, in fixed-size chunks (eval-mode
- * BatchNorm uses running statistics, so the chunk size does not change the result).
+ * BatchNorm uses running statistics, re-estimated by evaluateRun first, so the chunk size does not change the result).
  */
 export async function encodeImages(run: EvaluatedRun, split: 'train' | 'test', indices: Int32Array, encoder: Pick<Trainer, 'encode'> = run.model): Promise<Float32Array> {
   const set = run.data[split];
@@ -167,6 +168,7 @@ export function argmaxAccuracy(logits: Float32Array, n: number, classes: number,
  */
 export async function evaluateRun(run: EvaluatedRun, baseline: Baseline | null): Promise<{ point: EvalPoint; snapshot: EmbeddingSnapshot; baseline: Baseline | null }> {
   const D = run.cfg.nRkhs, n = run.probeSet.length;
+  refreshForEval(run, run.model); // BatchNorm statistics of the current weights (bnrefresh.ts), as the official test_model
   const feats = await encodeImages(run, 'test', run.probeSet);
   const testLabels = run.data.test.labels, trainLabels = run.data.train.labels;
   const labels = run.labeled && testLabels ? Int32Array.from(run.probeSet, (i) => testLabels[i]) : null;
@@ -191,6 +193,7 @@ async function baselines(run: EvaluatedRun, trainIdx: Int32Array, l: Labels): Pr
   });
   let random: FeatureScores;
   try {
+    refreshForEval(run, rand);
     random = scorePair({ train: await encodeImages(run, 'train', trainIdx, rand), test: await encodeImages(run, 'test', run.probeSet, rand), dim: run.cfg.nRkhs }, l);
   } finally {
     rand.dispose();

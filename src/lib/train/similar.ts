@@ -14,6 +14,7 @@ import { createTrainer } from './step';
 import { pixelFeatures } from '../embed/pixels';
 import type { TrainingRun } from './loop';
 import { encodeImages, nClassesOf } from './heldout';
+import { refreshForEval } from './bnrefresh';
 
 export type FeatureSource = 'trained' | 'random' | 'pixels';
 export const FEATURE_SOURCES: readonly FeatureSource[] = ['trained', 'random', 'pixels'];
@@ -110,6 +111,7 @@ export class PhotoSearch {
     const run = this.#run;
     const rand = createTrainer(run.cfg, nClassesOf(run.data), rngFor(run.cfg.seed, 'random-baseline'));
     try {
+      refreshForEval(run, rand); // as the evaluation's baseline (bnrefresh.ts)
       return await fn(rand);
     } finally {
       rand.dispose();

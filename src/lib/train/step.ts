@@ -48,8 +48,10 @@ export interface Trainer {
   encode(x: tf.Tensor4D): tf.Tensor2D; // (B, nRkhs)
   /**
    * The official _warmup_batchnorm: run batches through the encoder (and the MLP classifier) in training
-   * mode, without gradients, updating every BatchNorm's running statistics, so an evaluation in eval mode
-   * uses statistics of the current weights rather than averages over older ones.
+   * mode, without gradients and without touching a weight, so an evaluation in eval mode uses statistics of
+   * the current weights rather than averages over older ones. Unlike the official momentum-0.1 updates over
+   * 50 batches, the old statistics are dropped and each running statistic becomes the plain average of the
+   * batches' statistics (mean; unbiased variance), torch's momentum=None: exact with a few batches.
    */
   refreshBatchNorm(batches: tf.Tensor4D[]): void;
   dispose(): void;
@@ -190,17 +192,18 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
       return tf.tidy(() => encoder.embed(x, false));
     },
     refreshBatchNorm(batches) {
-      for (const x of batches) {
+      batches.forEach((x, k) => {
         const stats = tf.tidy(() => {
           const { features, bnStats } = encoder.forward(x, true);
           const mlpStats: tf.Tensor[] = [];
           probe.mlp.logits(tf.reshape(features.r1, [x.shape[0], cfg.nRkhs]) as tf.Tensor2D, true, mlpStats);
           return { enc: bnStats, mlp: mlpStats };
         });
-        encoder.updateRunningStats(stats.enc);
-        probe.mlp.updateRunningStats(stats.mlp);
+        // m = 1/(k+1): the first batch replaces the old statistics, later ones make the running average.
+        encoder.updateRunningStats(stats.enc, 1 / (k + 1));
+        probe.mlp.updateRunningStats(stats.mlp, 1 / (k + 1));
         tf.dispose([...stats.enc, ...stats.mlp]);
-      }
+      });
     },
     dispose() {
       optimizer.dispose();
