@@ -1,11 +1,48 @@
 """Held-out evaluation as the app reports it: kNN accuracy (cosine, leave-one-out, k = 20, majority vote with ties
 to the larger summed similarity; src/lib/embed/knn.ts) of the trained encoder's r1, next to a random encoder from the
-same config and raw pixels with the same classifier, and the online probe's accuracy on the held-out images."""
+same config and raw pixels with the same classifier, and the online probe's accuracy on the held-out images. Before
+encoding, every BatchNorm's running statistics are re-estimated on training images (refresh_batchnorm, as bnrefresh.ts
+and the official _warmup_batchnorm)."""
 import torch
 
 from .augment import test_input, test_view
 from .rng import rng_for
-from .model import Encoder
+from .model import BN_MOMENTUM, BatchNorm, Encoder
+
+REFRESH_IMAGES = 256
+
+
+def refresh_batches(n_train, batch_size, seed, images=REFRESH_IMAGES):
+    """bnrefresh.ts refreshBatches: a seeded sample of the training split in whole batches of the batch size (2…64)."""
+    n = min(images, n_train)
+    if n < 2:
+        return []
+    b = max(2, min(64, batch_size, n))
+    all_ = rng_for(seed, "bn-refresh").shuffle(list(range(n_train)))
+    return [all_[s:s + b] for s in range(0, n - b + 1, b)]
+
+
+@torch.no_grad()
+def refresh_batchnorm(encoder, mlp, train_images, cfg, device="cpu"):
+    """Trainer.refreshBatchNorm: the refresh batches through the encoder (and the MLP classifier, if given) in training
+    mode without gradients; the k-th batch updates with momentum 1/k, so each running statistic ends as the plain
+    average of the batches' statistics (mean, unbiased variance) and the old ones are dropped. No weight moves."""
+    bns = [m for m in encoder.modules() if isinstance(m, BatchNorm)]
+    was = encoder.training
+    encoder.train()
+    for k, idx in enumerate(refresh_batches(len(train_images), cfg["batchSize"], cfg["seed"])):
+        for b in bns:
+            b.momentum = 1.0 / (k + 1)
+        x = test_input(train_images[torch.tensor(idx)].to(device).to(torch.get_default_dtype()) / 255)
+        r1 = encoder(x)["r1"]
+        if mlp is not None:
+            mlp.bn_momentum = 1.0 / (k + 1)
+            mlp(r1, training=True)
+    for b in bns:
+        b.momentum = BN_MOMENTUM
+    if mlp is not None:
+        mlp.bn_momentum = BN_MOMENTUM
+    encoder.train(was)
 from .probes import probe_accuracy
 
 
@@ -55,9 +92,11 @@ def evaluate(trainer, data, cfg):
         return {"note": "no labelled held-out images: nothing to score"}
     idx = torch.tensor(probe_indices(len(data.test), cfg["probeSize"], cfg["seed"]))
     x, y = data.test[idx], data.test_labels[idx]
+    refresh_batchnorm(trainer.encoder, trainer.probe.mlp, data.train, cfg, trainer.device)
     feats = trainer.encode(x)
     rand = Encoder(cfg["ndf"], cfg["nRkhs"], cfg["nDepth"], cfg["imageSize"], rng_for(cfg["seed"], "random-baseline").fork("encoder"),
                    use_bn=cfg.get("useBn", 0) == 1)
+    refresh_batchnorm(rand, None, data.train, cfg)
     rand.eval()
     rfeats = torch.cat([rand.embed(test_input(x[i:i + 256].to(torch.get_default_dtype()) / 255)) for i in range(0, len(x), 256)])
     out = {"n": len(x), "knn": knn_accuracy(feats, y), "knnRandom": knn_accuracy(rfeats, y),

@@ -136,19 +136,20 @@ class BatchNorm(nn.Module):
         self.register_buffer("running_mean", torch.zeros(c))
         self.register_buffer("running_var", torch.ones(c))
         self.sync = False
+        self.momentum = BN_MOMENTUM  # evaluate.refresh_batchnorm sets 1/k for an exact average of k batches
 
     def forward(self, x):
         # training: batch statistics (biased variance), running averages with the unbiased one, as the app
         if not (self.training and self.sync and world() > 1):
-            return F.batch_norm(x, self.running_mean, self.running_var, self.gamma, self.beta, self.training, BN_MOMENTUM, BN_EPS)
+            return F.batch_norm(x, self.running_mean, self.running_var, self.gamma, self.beta, self.training, self.momentum, BN_EPS)
         # statistics over the global batch (every rank's images), so N ranks normalise as one process would
         n = all_reduce_sum(torch.tensor(float(x.numel() // x.shape[1]), device=x.device))
         mean = all_reduce_sum(x.sum(dim=(0, 2, 3))) / n
         xc = x - mean[None, :, None, None]
         var = all_reduce_sum(xc.pow(2).sum(dim=(0, 2, 3))) / n
         with torch.no_grad():
-            self.running_mean.mul_(1 - BN_MOMENTUM).add_(BN_MOMENTUM * mean)
-            self.running_var.mul_(1 - BN_MOMENTUM).add_(BN_MOMENTUM * var * n / (n - 1).clamp(min=1))
+            self.running_mean.mul_(1 - self.momentum).add_(self.momentum * mean)
+            self.running_var.mul_(1 - self.momentum).add_(self.momentum * var * n / (n - 1).clamp(min=1))
         return xc * torch.rsqrt(var + BN_EPS)[None, :, None, None] * self.gamma[None, :, None, None] + self.beta[None, :, None, None]
 
 

@@ -65,6 +65,7 @@ class Probe(nn.Module):
             self.bn.register_buffer("running_var", torch.ones(hidden))
             w2 = u([hidden, n_classes], hidden)
             self.fc2 = _Linear(w2, u([n_classes], hidden))
+        self.bn_momentum = BN_MOMENTUM  # evaluate.refresh_batchnorm sets 1/k for an exact average of k batches
         self.drop_rng = rng.fork("dropout")
         self.gen = torch.Generator()
 
@@ -80,7 +81,7 @@ class Probe(nn.Module):
         if training and self.p > 0:
             h = self._dropout(h)
         a = h @ self.fc1.weight
-        a = F.batch_norm(a, self.bn.running_mean, self.bn.running_var, self.bn.gamma, self.bn.beta, training, BN_MOMENTUM, BN_EPS)
+        a = F.batch_norm(a, self.bn.running_mean, self.bn.running_var, self.bn.gamma, self.bn.beta, training, self.bn_momentum, BN_EPS)
         h = F.relu(a)
         if training and self.p > 0:
             h = self._dropout(h)

@@ -18,7 +18,7 @@ const TERMINAL = ['rkhs.bn', 'head5.bn_out', 'head7.bn_out'];
 
 const snapshot = (vars: Record<string, tf.Variable>) => Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, Float64Array.from(v.dataSync())]));
 const trainerOf = (cfg: Config) => createTrainer(cfg, 10, rngFor(cfg.seed, 'model'));
-const allWeights = (t: Trainer) => ({ ...t.encoder.namedWeights(), ...t.probe.mlp.namedWeights() });
+const allWeights = (t: Trainer) => ({ ...t.encoder.namedWeights(), ...t.probe.namedWeights() });
 
 /**
  * Slow reference: the pre-BatchNorm activations of the terminal BatchNorms, read through an identical encoder
