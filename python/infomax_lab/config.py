@@ -7,7 +7,7 @@ import re
 
 DEFAULTS = {
     "seed": 1, "dataset": "embedded", "imageSize": 32, "trainCount": 2000, "testCount": 500, "method": "amdim",
-    "ndf": 32, "nRkhs": 256, "nDepth": 3, "useBn": 0, "tclip": 20, "dimMode": "local", "dimEstimator": "jsd", "batchSize": 32,
+    "ndf": 32, "nRkhs": 256, "nDepth": 3, "useBn": 0, "tclip": 20, "dimMode": "local", "dimEstimator": "jsd", "dimPrior": 0, "batchSize": 32,
     "steps": 0, "lr": 1e-3, "beta1": 0.8, "beta2": 0.999, "eps": 1e-8, "weightDecay": 1e-5, "warmup": 20, "lrSchedule": "constant",
     "flipP": 0.5, "crop": "auto", "translatePx": 4, "translateP": 0.8, "cropScaleMin": 0.3, "cropScaleMax": 1.0,
     "cropAspectMin": 0.7, "cropAspectMax": 1.4, "brightness": 0.4, "contrast": 0.4, "saturation": 0.4, "hue": 0.2,
@@ -43,7 +43,7 @@ SCHEMA = {
     "seed": _int(0, 2 ** 31 - 1), "dataset": {"kind": "string", "pattern": r"^[A-Za-z0-9_-]{1,64}$"},
     "imageSize": _enum(32, 64), "trainCount": _int(16, 100_000), "testCount": _int(16, 20_000),
     "method": _enum("amdim", "dim"), "ndf": _int(2, 512), "nRkhs": _int(4, 4096), "nDepth": _int(1, 8), "useBn": _enum(0, 1),
-    "tclip": _num(1, 1000), "dimMode": _enum("global", "local", "both"), "dimEstimator": _enum("jsd", "nce", "dv"),
+    "tclip": _num(1, 1000), "dimMode": _enum("global", "local", "both"), "dimEstimator": _enum("jsd", "nce", "dv"), "dimPrior": _num(0, 10),
     "batchSize": _int(2, 1024), "steps": _int(0, 10_000_000), "lr": _num(1e-6, 1), "beta1": _num(0, 0.9999),
     "beta2": _num(0, 0.999999), "eps": _num(1e-12, 1e-2), "weightDecay": _num(0, 1), "warmup": _int(0, 1_000_000), "lrSchedule": _enum("constant", "official"),
     "flipP": _num(0, 1), "crop": _enum("auto", "translate", "resized", "none"), "translatePx": _int(0, 16),

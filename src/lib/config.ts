@@ -39,6 +39,8 @@ export interface Config {
   tclip: number;
   dimMode: DimMode;
   dimEstimator: DimEstimator;
+  /** Deep InfoMax prior matching weight γ (model/prior.ts); 0 = off. */
+  dimPrior: number;
   batchSize: number;
   /** Stop after this many steps; 0 trains until paused. */
   steps: number;
@@ -92,6 +94,7 @@ export const DEFAULTS: Readonly<Config> = Object.freeze({
   tclip: 20,
   dimMode: 'local',
   dimEstimator: 'jsd',
+  dimPrior: 0,
   batchSize: 32,
   steps: 0,
   // 1e-3 with a 20-step warm-up: the curve rises in the first minute (README: the first minute); 2e-4 with
@@ -162,6 +165,7 @@ export const SCHEMA: Readonly<Record<keyof Config, Spec>> = Object.freeze({
   tclip: num(1, 1000, 'Soft clip of AMDIM’s NCE scores: c·tanh(s/c) (Deep InfoMax uses plain dot products, as cortex_DIM).'),
   dimMode: oneOf(['global', 'local', 'both'], 'Deep InfoMax: global, local or both objectives.'),
   dimEstimator: oneOf(['jsd', 'nce', 'dv'], 'Deep InfoMax MI estimator.'),
+  dimPrior: num(0, 10, 'Deep InfoMax prior matching weight γ: a discriminator learns to tell σ(r1) from uniform [0, 1] samples and the encoder is trained to fool it (adversarial). 0 = off; the DIM paper uses 0.1 with its local objective.'),
   batchSize: int(2, 1024, 'Images per step; each NCE softmax has 1 + (B−1)·t² candidates.'),
   steps: int(0, 10_000_000, 'Stop after this many steps (0 = until paused).'),
   lr: num(1e-6, 1, 'Adam learning rate (after warm-up).'),

@@ -44,6 +44,8 @@ export function stateVariables(model: Trainer): Record<string, tf.Variable> {
   for (const [k, v] of Object.entries(model.encoder.namedWeights())) out[`encoder/${k}`] = v;
   for (const [k, v] of Object.entries(model.probe.namedWeights())) out[`probe/${k}`] = v;
   for (const [k, v] of Object.entries(model.dimNet?.namedWeights() ?? {})) out[`dim/${k}`] = v;
+  for (const [k, v] of Object.entries(model.prior?.namedWeights() ?? {})) out[`dim/${k}`] = v;
+  model.priorOptimizer?.state().forEach((v, i) => (out[`prior-adam/${i}`] = v));
   model.optimizer.state().forEach((v, i) => (out[`adam/${i}`] = v));
   model.probeOptimizer.state().forEach((v, i) => (out[`probe-adam/${i}`] = v));
   return out;

@@ -6,8 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config, StepImpl } from '../config';
-import type { Rng } from '../rng';
+import { rngFor, type Rng } from '../rng';
 import { createDimGlobalNet, dimObjective, type DimGlobalNet } from '../model/dim';
+import { createPriorDiscriminator, discriminatorLoss, generatorLoss, priorSamples, type PriorDiscriminator } from '../model/prior';
 import { createEncoder, type Encoder } from '../model/encoder';
 import { amdimLoss, disposeLossCache, sampleSrc5, type AmdimLoss } from '../model/loss';
 import { disposeConvCache } from '../model/fastconv';
@@ -37,6 +38,9 @@ export interface Trainer {
   readonly probe: Evaluator;
   /** Deep InfoMax's global MI network (method 'dim' with a global term), trained with the encoder; else null. */
   readonly dimNet: DimGlobalNet | null;
+  /** Deep InfoMax prior matching (config.dimPrior > 0): the discriminator and its own Adam; else null. */
+  readonly prior: PriorDiscriminator | null;
+  readonly priorOptimizer: Adam | null;
   readonly optimizer: Adam;
   readonly probeOptimizer: Adam;
   /**
@@ -90,6 +94,8 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
   const probe = createEvaluator(cfg.nRkhs, nClasses, rng.fork('probe'));
   const dimNet = cfg.method === 'dim' && cfg.dimMode !== 'local' ? createDimGlobalNet(cfg.nRkhs, rng.fork('dim-global')) : null;
   const trainVars = [...encoder.trainable, ...(dimNet?.trainable ?? [])];
+  const gamma = cfg.method === 'dim' ? cfg.dimPrior : 0;
+  const prior = gamma > 0 ? createPriorDiscriminator(cfg.nRkhs, rng.fork('dim-prior')) : null;
   const src5Rng = rng.fork('src5');
   const adam = impl === 'fast' ? createFlatAdam : createAdam;
   let decay = {};
@@ -104,6 +110,8 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
   const adamOpts = { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps, weightDecay: cfg.weightDecay, warmup: cfg.warmup, ...decay };
   const optimizer = adam(trainVars, adamOpts);
   const probeOptimizer = adam(probe.trainable, adamOpts);
+  // cortex_DIM trains each network on its own loss with its own optimiser of the same settings.
+  const priorOptimizer = prior ? adam(prior.trainable, adamOpts) : null;
 
   const checkBatch = (xa: tf.Tensor4D, xb: tf.Tensor4D, labels: tf.Tensor1D | null) => {
     const B = xa.shape[0];
@@ -117,6 +125,8 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
     encoder,
     probe,
     dimNet,
+    prior,
+    priorOptimizer,
     optimizer,
     probeOptimizer,
     step(xa, xb, labels, src5) {
@@ -125,7 +135,8 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
       const src = amdim ? (src5 ?? sampleSrc5(src5Rng, xa.shape[0])) : undefined;
       return tf.tidy(() => {
         // Tensors made inside the tape that outlive it: kept there, disposed or returned below.
-        let held: { bnStats: tf.Tensor[][]; r1: tf.Tensor2D; parts: Omit<StepOutput, 'total' | 'probeLoss' | 'probeAcc' | 'probeMlpAcc'> } | null = null;
+        let held: { bnStats: tf.Tensor[][]; r1: tf.Tensor2D; q: tf.Tensor2D | null; parts: Omit<StepOutput, 'total' | 'probeLoss' | 'probeAcc' | 'probeMlpAcc'> } | null = null;
+        let q: tf.Tensor2D | null = null;
         const { value: total, grads } = tf.variableGrads(() => {
           // One encoder call per view (the official Model.forward): BatchNorm statistics are per view.
           const fa = encoder.forward(xa, true);
@@ -144,6 +155,12 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
           } else {
             const d = dimObjective(fa.features, { mode: cfg.dimMode, estimator: cfg.dimEstimator }, dimNet);
             objective = d.loss;
+            if (prior) {
+              // Prior matching: the encoder is trained to make D take σ(r1) for a uniform sample (D's own weights are not in trainVars).
+              q = tf.sigmoid(tf.reshape(fa.features.r1, [xa.shape[0], cfg.nRkhs])) as tf.Tensor2D; // (B, D)
+              objective = tf.add(objective, tf.mul(generatorLoss(prior, q), gamma)) as tf.Scalar;
+              tf.keep(q);
+            }
             const zero = () => tf.scalar(0);
             parts = {
               loss1t5: zero(), loss1t7: tf.clone(d.loss), loss5t5: zero(), reg: zero(),
@@ -153,11 +170,19 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
           tf.keep(r1);
           views.forEach((v) => v.bnStats.forEach((t) => tf.keep(t)));
           Object.values(parts).forEach((t) => tf.keep(t));
-          held = { bnStats: views.map((v) => v.bnStats), r1, parts };
+          held = { bnStats: views.map((v) => v.bnStats), r1, q, parts };
           return objective;
         }, trainVars);
         optimizer.apply(grads);
         const { bnStats, r1, parts } = held!;
+        if (prior && priorOptimizer && held!.q) {
+          // The discriminator's update on the same codes (detached) against fresh prior samples, seeded by the update count.
+          const qd = held!.q;
+          const p = tf.tensor2d(priorSamples(rngFor(cfg.seed, `dim-prior-${priorOptimizer.step}`), xa.shape[0], cfg.nRkhs), [xa.shape[0], cfg.nRkhs]);
+          const { grads: dg } = tf.variableGrads(() => discriminatorLoss(prior, p, qd), prior.trainable);
+          priorOptimizer.apply(dg);
+          qd.dispose();
+        }
         // Two training-mode calls, two running-average updates, in call order (as torch does).
         for (const stats of bnStats) encoder.updateRunningStats(stats);
         tf.dispose(bnStats.flat());
@@ -211,6 +236,8 @@ export function createTrainer(cfg: Config, nClasses: number, rng: Rng, opts: Tra
       encoder.dispose();
       probe.dispose();
       dimNet?.dispose();
+      prior?.dispose();
+      priorOptimizer?.dispose();
     },
   };
 }
