@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Config } from '../config';
-import { gather, imageBytes, type Dataset } from '../data/dataset';
+import { gather, imageBytes, residentIndices, type Dataset } from '../data/dataset';
 import { normalizeInput, testView } from '../data/resample';
 import { rngFor } from '../rng';
 import type { Trainer } from './step';
@@ -23,13 +23,14 @@ const MAX_BATCH = 64;
 
 /**
  * The refresh batches: indices into the training split, a seeded sample (the same at every evaluation of a
- * run), cut into batches of cfg.batchSize (2…64) images; a remainder smaller than a batch is left out.
+ * run; of a streamed split, drawn from its resident sample), cut into batches of cfg.batchSize (2…64) images; a remainder smaller than a batch is left out.
  */
 export function refreshBatches(d: Dataset, cfg: Pick<Config, 'seed' | 'batchSize'>, images = REFRESH_IMAGES): Int32Array[] {
-  const n = Math.min(images, d.train.count);
+  // A split streamed from storage (data/stream.ts) offers its resident sample, the images held in memory.
+  const all = residentIndices(d.train);
+  const n = Math.min(images, all.length);
   const B = Math.max(2, Math.min(MAX_BATCH, cfg.batchSize, n));
   if (n < 2) return [];
-  const all = Int32Array.from({ length: d.train.count }, (_, i) => i);
   rngFor(cfg.seed, 'bn-refresh').shuffle(all);
   const out: Int32Array[] = [];
   for (let s = 0; s + B <= n; s += B) out.push(all.slice(s, s + B));
