@@ -8,6 +8,7 @@ import { TrainingRun } from './loop';
 import { encodeImages, nClassesOf } from './heldout';
 import { PhotoSearch, searchSet } from './similar';
 import { createTrainer } from './step';
+import { refreshForEval } from './bnrefresh';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -51,6 +52,7 @@ describe('more like this', () => {
     expect(Array.from(got.pixels.subarray(0, per))).toEqual(Array.from(run.data[got.items[0].split].pixels.subarray(got.items[0].index * per, (got.items[0].index + 1) * per)));
 
     const rand = createTrainer(cfg, nClassesOf(base), rngFor(cfg.seed, 'random-baseline'));
+    refreshForEval(run, rand); // BatchNorm statistics re-estimated as the evaluation's baseline (bnrefresh.ts)
     const gotR = await search.similar('random', 5, 4);
     const wantR = (await reference(run, rand, 5)).slice(0, 4);
     expect(gotR.items.map((i) => `${i.split}${i.index}`)).toEqual(wantR.map((i) => `${i.split}${i.index}`));
