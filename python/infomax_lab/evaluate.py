@@ -13,13 +13,14 @@ REFRESH_IMAGES = 256
 
 
 def refresh_batches(n_train, batch_size, seed, images=REFRESH_IMAGES):
-    """bnrefresh.ts refreshBatches: a seeded sample of the training split in whole batches of the batch size (2…64)."""
-    n = min(images, n_train)
-    if n < 2:
+    """bnrefresh.ts refreshBatches: a seeded sample of the training split, whole batches of the batch size, as many as fit
+    in `images`, at most 16, at least one."""
+    if n_train < 2:
         return []
-    b = max(2, min(64, batch_size, n))
+    b = max(2, min(batch_size, n_train))
+    count = max(1, min(16, images // b, n_train // b))
     all_ = rng_for(seed, "bn-refresh").shuffle(list(range(n_train)))
-    return [all_[s:s + b] for s in range(0, n - b + 1, b)]
+    return [all_[k * b:(k + 1) * b] for k in range(count)]
 
 
 @torch.no_grad()

@@ -21,7 +21,10 @@ class RefreshBatchNorm(unittest.TestCase):
         self.assertEqual([len(x) for x in b], [8] * 5)
         self.assertEqual(len({i for x in b for i in x}), 40)
         self.assertEqual(refresh_batches(40, 8, 3), b)
-        self.assertEqual([len(x) for x in refresh_batches(1000, 100, 1)], [64] * 4)  # 256 images, batches ≤ 64
+        self.assertEqual([len(x) for x in refresh_batches(40, 12, 3)], [12] * 3)  # the remainder left out
+        self.assertEqual([len(x) for x in refresh_batches(1000, 100, 1)], [100, 100])  # ≤ 256 images
+        self.assertEqual(len(refresh_batches(1000, 4, 1)), 16)  # ≤ 16 batches
+        self.assertEqual([len(x) for x in refresh_batches(1000, 400, 1)], [400])  # at least one batch
 
     def _check(self, use_bn):
         enc = Encoder(4, 16, 1, 32, Rng(5), use_bn=use_bn)

@@ -158,7 +158,9 @@ export function updateRunningStats(bns: BatchNormParams[], stats: tf.Tensor[], m
     throw new Error(`updateRunningStats: expected ${2 * bns.length} statistics (mean, var per BatchNorm), got ${stats.length}`);
   tf.tidy(() => {
     bns.forEach((p, k) => {
-      const keepOld = constant(1 - momentum), takeNew = constant(momentum);
+      // The training momentum is a cached constant; refresh momenta (1/k) are one-off scalars freed by the tidy.
+      const cached = momentum === BN_MOMENTUM;
+      const keepOld = cached ? constant(1 - momentum) : tf.scalar(1 - momentum), takeNew = cached ? constant(momentum) : tf.scalar(momentum);
       p.runMean.assign(tf.add(tf.mul(p.runMean, keepOld), tf.mul(stats[2 * k], takeNew)));
       p.runVar.assign(tf.add(tf.mul(p.runVar, keepOld), tf.mul(stats[2 * k + 1], takeNew)));
     });

@@ -73,9 +73,12 @@ describe('BatchNorm re-estimation before evaluation (the official _warmup_batchn
     const b = refreshBatches(data, cfg);
     expect(b.map((x) => x.length)).toEqual([8, 8, 8, 8, 8]); // 40 images, batch 8
     expect(new Set(b.flatMap((x) => Array.from(x))).size).toBe(40);
+    expect(refreshBatches(data, { seed: cfg.seed, batchSize: 12 }).map((x) => x.length)).toEqual([12, 12, 12]); // the remainder left out
     expect(refreshBatches(data, cfg).map((x) => Array.from(x))).toEqual(b.map((x) => Array.from(x)));
     const big = makeEmbeddedDataset({ seed: 1, trainCount: 1000, testCount: 4, size: 32 });
-    expect(refreshBatches(big, { seed: 1, batchSize: 100 }).map((x) => x.length)).toEqual([64, 64, 64, 64]); // REFRESH_IMAGES, batches ≤ 64
+    expect(refreshBatches(big, { seed: 1, batchSize: 100 }).map((x) => x.length)).toEqual([100, 100]); // ≤ REFRESH_IMAGES
+    expect(refreshBatches(big, { seed: 1, batchSize: 4 }).length).toBe(16); // ≤ REFRESH_BATCHES
+    expect(refreshBatches(big, { seed: 1, batchSize: 400 }).map((x) => x.length)).toEqual([400]); // at least one batch
     expect(REFRESH_IMAGES).toBe(256);
   });
 

@@ -5,7 +5,7 @@
  * lag behind training. Differences from the official code, and why:
  * - images: a fixed, seeded sample of the training split in the evaluation's own view (unaugmented; 64 px
  *   resized and centre-cropped), not test images: nothing is estimated on the images being scored;
- * - REFRESH_IMAGES images in batches of the training batch size (at most 64), averaged exactly
+ * - at most REFRESH_IMAGES images (16 batches of the training batch size at most), averaged exactly
  *   (Trainer.refreshBatchNorm), instead of momentum-0.1 updates over 50 batches: a few batches suffice.
  * The random-encoder baseline is refreshed the same way, so both encoders are compared on equal terms.
  */
@@ -18,23 +18,23 @@ import type { Trainer } from './step';
 
 /** Training images per refresh (fewer when the training split is smaller). */
 export const REFRESH_IMAGES = 256;
-/** Largest refresh batch. */
-const MAX_BATCH = 64;
+/** At most this many refresh batches (the cost of small batches is mostly per call). */
+export const REFRESH_BATCHES = 16;
 
 /**
  * The refresh batches: indices into the training split, a seeded sample (the same at every evaluation of a
- * run; of a streamed split, drawn from its resident sample), cut into batches of cfg.batchSize (2…64) images; a remainder smaller than a batch is left out.
+ * run; of a streamed split, drawn from its resident sample): whole batches of cfg.batchSize images (the
+ * batch the statistics are normalised over in training), as many as fit in `images`, at most
+ * REFRESH_BATCHES, at least one.
  */
 export function refreshBatches(d: Dataset, cfg: Pick<Config, 'seed' | 'batchSize'>, images = REFRESH_IMAGES): Int32Array[] {
   // A split streamed from storage (data/stream.ts) offers its resident sample, the images held in memory.
   const all = residentIndices(d.train);
-  const n = Math.min(images, all.length);
-  const B = Math.max(2, Math.min(MAX_BATCH, cfg.batchSize, n));
-  if (n < 2) return [];
+  if (all.length < 2) return [];
+  const B = Math.max(2, Math.min(cfg.batchSize, all.length));
+  const count = Math.max(1, Math.min(REFRESH_BATCHES, Math.floor(images / B), Math.floor(all.length / B)));
   rngFor(cfg.seed, 'bn-refresh').shuffle(all);
-  const out: Int32Array[] = [];
-  for (let s = 0; s + B <= n; s += B) out.push(all.slice(s, s + B));
-  return out;
+  return Array.from({ length: count }, (_, k) => all.slice(k * B, (k + 1) * B));
 }
 
 /** Re-estimates every BatchNorm of `trainer` on the refresh batches of `run`'s training split. */
