@@ -350,7 +350,7 @@ async function loadSplit(m: DatasetManifest, split: Split): Promise<ImageSet> {
  * (one chunk in memory at a time, the next one read ahead) keeps every label and the seeded `cap`-image
  * resident sample; training then reads chunks through the bounded cache.
  */
-async function streamSplit(m: DatasetManifest, split: Split, cap: number, rng: Rng): Promise<ImageSet> {
+async function streamSplit(m: DatasetManifest, split: Split, cap: number, rng: Rng, window: number): Promise<ImageSet> {
   const count = m[split];
   const per = imageBytes(m.size);
   const resident = residentSample(count, cap, rng);
@@ -367,14 +367,14 @@ async function streamSplit(m: DatasetManifest, split: Split, cap: number, rng: R
     if (labels && c.labels) labels.set(c.labels, from);
     for (; r < resident.length && resident[r] < from + n; r++) pixels.set(c.pixels.subarray((resident[r] - from) * per, (resident[r] - from + 1) * per), r * per);
   }
-  const chunks = { chunkImages: m.chunkImages, read: async (k: number) => (await readChunk(m.id, split, k)).pixels };
+  const chunks = { chunkImages: m.chunkImages, window, read: async (k: number) => (await readChunk(m.id, split, k)).pixels };
   return { size: m.size, count, pixels, labels, resident, chunks };
 }
 
 export interface LoadOptions {
   /** Seeds the resident samples of streamed splits (config.seed). */
   seed?: number;
-  /** Chunks per shuffle window (stream.ts); a split with more than 2 × window chunks is streamed. */
+  /** Chunks per shuffle window (stream.ts; default STREAM_WINDOW); a split with more than 2 × window chunks is streamed with it. */
   window?: number;
 }
 
@@ -391,8 +391,8 @@ export async function loadDataset(id: string, opts: LoadOptions = {}): Promise<D
   const seed = opts.seed ?? 0, window = opts.window ?? STREAM_WINDOW;
   if (!shouldStream(m.train, m.chunkImages, window))
     return { id: m.id, name: m.name, classNames: m.classNames, train: await loadSplit(m, 'train'), test: await loadSplit(m, 'test') };
-  const test = m.test <= RESIDENT_TEST ? await loadSplit(m, 'test') : await streamSplit(m, 'test', RESIDENT_TEST, rngFor(seed, 'resident-test'));
-  return { id: m.id, name: m.name, classNames: m.classNames, train: await streamSplit(m, 'train', RESIDENT_TRAIN, rngFor(seed, 'resident-train')), test };
+  const test = m.test <= RESIDENT_TEST ? await loadSplit(m, 'test') : await streamSplit(m, 'test', RESIDENT_TEST, rngFor(seed, 'resident-test'), window);
+  return { id: m.id, name: m.name, classNames: m.classNames, train: await streamSplit(m, 'train', RESIDENT_TRAIN, rngFor(seed, 'resident-train'), window), test };
 }
 
 export async function renameDataset(id: string, name: string): Promise<void> {

@@ -198,8 +198,12 @@ describe('batchSource', () => {
     }
   });
 
-  it('streams a streamed set', () => {
-    expect(batchSource(streamedSet(1000, 64), 8, new Rng(1))).toBeInstanceOf(StreamBatches);
+  it('streams a streamed set with the window it was opened with', () => {
+    const set = streamedSet(1000, 64);
+    expect(batchSource(set, 8, new Rng(1))).toBeInstanceOf(StreamBatches);
+    expect((batchSource(set, 8, new Rng(1)) as StreamBatches).window).toBe(8);
+    set.chunks.window = 3;
+    expect((batchSource(set, 8, new Rng(1)) as StreamBatches).window).toBe(3);
   });
 });
 

@@ -36,6 +36,8 @@ export interface ChunkSource {
   chunkImages: number;
   /** Pixels of chunk k: (n, S, S, 3) bytes. */
   read(k: number): Promise<Uint8Array>;
+  /** Chunks per shuffle window, as chosen when the split was opened (STREAM_WINDOW when absent). */
+  window?: number;
 }
 
 /** An ImageSet whose pixels are not all in memory: `pixels` holds the `resident` sample, `chunks` the rest. */
@@ -278,8 +280,8 @@ export class StreamBatches implements BatchSource {
 }
 
 /** The batch source for a training split: streamed when the set is, else in memory (BatchSampler). */
-export function batchSource(set: ImageSet, batch: number, rng: Rng, window = STREAM_WINDOW): BatchSource {
-  return isStreamed(set) ? new StreamBatches(set, batch, rng, window) : new MemoryBatches(set, new BatchSampler(set.count, batch, rng));
+export function batchSource(set: ImageSet, batch: number, rng: Rng): BatchSource {
+  return isStreamed(set) ? new StreamBatches(set, batch, rng, set.chunks.window ?? STREAM_WINDOW) : new MemoryBatches(set, new BatchSampler(set.count, batch, rng));
 }
 
 /** A batch source continuing a checkpoint's stream; refuses a state of the other kind. */

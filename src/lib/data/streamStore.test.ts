@@ -77,10 +77,10 @@ describe('TrainingRun on a streamed dataset (tiny preset, CPU backend)', () => {
     const a: MetricPoint[] = [];
     const r1 = new TrainingRun(cfg, data, { onMetrics: (p) => a.push(...p) });
     expect(r1.batches).toBeInstanceOf(StreamBatches);
-    await r1.trainSteps(2);
+    await r1.trainSteps(1);
     const ck = await r1.checkpoint();
     expect((ck.meta.sampler as { kind?: string }).kind).toBe('stream');
-    await r1.trainSteps(3);
+    await r1.trainSteps(2);
     // evaluation encodes resident images of both splits (the full three-way evaluation is heldout.test.ts's)
     expect(r1.probeSet.length).toBe(32);
     const f = await encodeImages(r1, 'train', evalTrainIndices(data, cfg.seed).slice(0, 8));
@@ -91,12 +91,13 @@ describe('TrainingRun on a streamed dataset (tiny preset, CPU backend)', () => {
     const b: MetricPoint[] = [];
     const r2 = new TrainingRun(cfg, data, { onMetrics: (p) => b.push(...p) });
     r2.restore(JSON.parse(JSON.stringify(ck.meta)), ck.tensors);
-    await r2.trainSteps(3);
+    await r2.trainSteps(2);
     // the same batches and augmentations give the same losses, step for step
-    expect(b.map((p) => p.total)).toEqual(a.slice(2).map((p) => p.total));
+    expect(b.length).toBe(2);
+    expect(b.map((p) => p.total)).toEqual(a.slice(1).map((p) => p.total));
     expect(r2.batches.state).toEqual(r1.batches.state);
     expect((r1.batches as StreamBatches).stats.peakChunks).toBeLessThanOrEqual(2 * (r1.batches as StreamBatches).window);
     r1.dispose();
     r2.dispose();
-  });
+  }, 240_000);
 });
