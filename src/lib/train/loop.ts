@@ -219,6 +219,8 @@ export class TrainingRun {
     assignVariables(stateVariables(this.model), migrate(meta, tensors, this.model));
     this.model.optimizer.step = meta.adamStep;
     this.model.probeOptimizer.step = meta.probeAdamStep;
+    // Deep InfoMax prior matching: the discriminator takes one update per encoder update.
+    if (this.model.priorOptimizer) this.model.priorOptimizer.step = meta.adamStep;
     this.#batches.dispose();
     this.#batches = restoreBatchSource(meta.sampler, this.data.train);
     this.#augRng = new Rng(meta.augRng);
