@@ -193,6 +193,36 @@ describe('bounded memory', () => {
   });
 });
 
+describe('a full disk with writes behind the decoding', () => {
+  it('a quota error on the last chunk, found only when the import finishes, still leaves nothing and keeps the earlier dataset', async () => {
+    const w = new DatasetWriter({ id: 'kept', name: 'kept', source: 'folder', size: 32, classNames: [] });
+    await w.add('train', new Uint8Array(3072).fill(5), -1);
+    await w.finish([]);
+    const proto = IDBObjectStore.prototype;
+    const orig = proto.put;
+    let left = 2; // the first chunk and its liveness mark fit; the rest of the train split does not
+    proto.put = function (this: IDBObjectStore, ...a: Parameters<typeof orig>) {
+      if (left-- <= 0) throw new DOMException('quota', 'QuotaExceededError');
+      return orig.apply(this, a);
+    } as typeof orig;
+    let err: unknown;
+    const progress: number[] = [];
+    try {
+      const files = Array.from({ length: 300 }, (_, i) => ({ path: `f/${i}.png`, file: png(64, 48, 'B') }));
+      err = await importFolder({ id: 'late', size: 32, seed: 1, files, decode: fakeDecode, onProgress: (p) => progress.push(p.done) }).catch((e) => e);
+    } finally {
+      proto.put = orig;
+    }
+    expect(progress[progress.length - 1]).toBe(300); // every file was decoded: the failure came at the end
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as StorageError).quota).toBe(true);
+    expect((err as Error).message).toMatch(/storage is full.*earlier data is intact/);
+    expect((await allKeys()).filter((k) => k.includes(':late:'))).toEqual([]);
+    expect((await listDatasets()).map((m) => m.id)).toEqual(['kept']);
+    expect((await loadDataset('kept')).train.pixels[0]).toBe(5);
+  });
+});
+
 describe('importBinary', () => {
   it('reads cifar-10-binary.tar.gz: splits, labels, class names, and skips a file of the wrong length', async () => {
     const dir = 'cifar-10-batches-bin/';
