@@ -1,7 +1,8 @@
 /**
  * `npm run bench -- import`: a folder of N generated JPEG photos (N = 1,000, 5,000, 20,000; --quick: 60)
  * imported through the real import worker, in images per second, next to createImageBitmap-only decoding of
- * the same files in the same run (before and after the import; the target is a ratio ≥ 0.8), and the
+ * the same files (the first BASELINE_FILES of them) in the same browser, just before and just after the
+ * import (the target is a ratio ≥ 0.8), and the
  * browser's peak resident memory during the import above what it held just before. Each N gets a fresh
  * browser, so the peaks compare: memory must not grow with N beyond the writer's chunk buffer.
  * The photos (640×480 JPEG, quality 90, ~150 kB: a gradient, coloured ellipses and a noise overlay, made
@@ -24,6 +25,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const [WIDTH, HEIGHT, QUALITY] = [640, 480, 90];
 /** Side of the imported images (the larger of the app's two sizes: 64 px, a 3 MiB chunk). */
 const SIZE = 64;
+/** The bare decode rate is timed on the first this-many photos (a rate does not depend on the folder size), before and after the import. */
+const BASELINE_FILES = 2000;
 const PYTHON = '/usr/bin/python3';
 const hasPillow = (() => {
   try {
@@ -37,24 +40,24 @@ const MAKER = hasPillow ? 'pil' : 'chromium';
 const PHOTOS = join(tmpdir(), `infomax-bench-photos-${WIDTH}x${HEIGHT}-q${QUALITY}-${MAKER}`);
 const photoPath = (i: number) => join(PHOTOS, `photo_${String(i).padStart(5, '0')}.jpg`);
 
-/** Resident memory (MB) of every process below this one: the browser and its renderer/GPU children. */
-function childRssMB(): number {
-  const rows = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,rss='], { encoding: 'utf8' })
-    .trim().split('\n').map((l) => l.trim().split(/\s+/).map(Number));
-  const kids = new Map<number, number[]>();
-  const rss = new Map<number, number>();
-  for (const [pid, ppid, kb] of rows) {
-    rss.set(pid, kb);
-    kids.set(ppid, [...(kids.get(ppid) ?? []), pid]);
-  }
-  let total = 0;
+/** Resident memory (MB) of every process below this one (the browser and its children), by Chromium process type. */
+function childRssMB(): Record<string, number> {
+  const rows = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
+    .trim().split('\n').map((l) => {
+      const [pid, ppid, kb, ...args] = l.trim().split(/\s+/);
+      return { pid: +pid, ppid: +ppid, kb: +kb, type: /--type=([\w-]+)/.exec(args.join(' '))?.[1] ?? 'browser' };
+    });
+  const kids = new Map<number, typeof rows>();
+  for (const r of rows) kids.set(r.ppid, [...(kids.get(r.ppid) ?? []), r]);
+  const out: Record<string, number> = { total: 0 };
   const stack = [...(kids.get(process.pid) ?? [])];
   while (stack.length) {
     const p = stack.pop()!;
-    total += rss.get(p) ?? 0;
-    stack.push(...(kids.get(p) ?? []));
+    out.total += p.kb / 1024;
+    out[p.type] = (out[p.type] ?? 0) + p.kb / 1024;
+    stack.push(...(kids.get(p.pid) ?? []));
   }
-  return total / 1024;
+  return out;
 }
 
 const load = () => loadavg().map((v) => +v.toFixed(2));
@@ -111,24 +114,28 @@ async function ensurePhotos(count: number, port: number): Promise<number> {
 /** One folder size in a fresh browser: decode-only, import (memory sampled every 100 ms), decode-only. */
 async function measure(n: number, port: number): Promise<Record<string, unknown>> {
   let phase = 'setup';
-  let rssBefore = 0;
-  let peak = 0;
+  let before: Record<string, number> = { total: 0 };
+  let peaks: Record<string, number> = { total: 0 };
   const sampler = setInterval(() => {
-    if (phase === 'import') peak = Math.max(peak, childRssMB());
+    if (phase !== 'import') return;
+    for (const [k, v] of Object.entries(childRssMB())) peaks[k] = Math.max(peaks[k] ?? 0, v);
   }, 100);
   const loadBefore = load();
   const browser = await launchChromium();
   try {
     const page = await openPage(browser, port, (t) => {
       if (t === 'phase:import-start') {
-        rssBefore = childRssMB();
-        peak = rssBefore;
+        before = childRssMB();
+        peaks = { ...before };
         phase = 'import';
       }
       if (t === 'phase:import-end') phase = 'after';
     });
     await page.locator('#files').setInputFiles(Array.from({ length: n }, (_, i) => photoPath(i)));
-    const r = await page.evaluate((o) => (globalThis as unknown as { runImportBench: (o: object) => Promise<PageResult> }).runImportBench(o), { size: SIZE });
+    const r = await page.evaluate((o) => (globalThis as unknown as { runImportBench: (o: object) => Promise<PageResult> }).runImportBench(o), { size: SIZE, baselineFiles: BASELINE_FILES });
+    const rssBefore = before.total;
+    const peak = peaks.total;
+    const byType = Object.fromEntries(Object.keys(peaks).filter((k) => k !== 'total').map((k) => [k, [Math.round(before[k] ?? 0), Math.round(peaks[k])]]));
     const decode = (r.decodeOnlyPerSec[0] + r.decodeOnlyPerSec[1]) / 2;
     const row = {
       images: r.images,
@@ -143,13 +150,15 @@ async function measure(n: number, port: number): Promise<Record<string, unknown>
       browser_rss_before_mb: Math.round(rssBefore),
       browser_rss_peak_mb: Math.round(peak),
       browser_rss_growth_mb: Math.round(peak - rssBefore),
+      /** Per Chromium process type: [before, peak] MB (each type's own peak). */
+      rss_by_process_mb: byType,
       load_avg_before: loadBefore,
       load_avg_after: load(),
     };
     console.log(
       `[import · Chromium] ${n.toLocaleString('en')} photos: import ${row.import_images_per_s} images/s, decode only ${row.decode_only_images_per_s} ` +
         `(${row.decode_only_runs.join(' / ')}), ratio ${row.import_to_decode_ratio}; browser memory ${row.browser_rss_before_mb} → peak ` +
-        `${row.browser_rss_peak_mb} MB (+${row.browser_rss_growth_mb}); load average ${loadBefore.join(' ')} → ${row.load_avg_after.join(' ')}`,
+        `${row.browser_rss_peak_mb} MB (+${row.browser_rss_growth_mb}; ${Object.entries(byType).map(([k, [a, b]]) => `${k} ${a}→${b}`).join(', ')}); load average ${loadBefore.join(' ')} → ${row.load_avg_after.join(' ')}`,
     );
     return row;
   } finally {

@@ -104,16 +104,17 @@ async function importOnce(files: File[], size: number, concurrency?: number): Pr
 }
 
 /** Times the photos chosen in the page's file input (files on disk, as a user's folder would be). */
-async function run(opts: { size: number }): Promise<PageResult> {
+async function run(opts: { size: number; baselineFiles: number }): Promise<PageResult> {
   const input = document.getElementById('files') as HTMLInputElement;
   const files = Array.from(input.files ?? []);
+  const sample = files.slice(0, opts.baselineFiles);
   const k = defaultConcurrency(navigator.hardwareConcurrency);
   await decodeOnly(files.slice(0, Math.min(8, files.length)), k); // warm the decoder threads
-  const before = await decodeOnly(files, k);
+  const before = await decodeOnly(sample, k);
   console.log('phase:import-start');
   const imp = await importOnce(files, opts.size);
   console.log('phase:import-end');
-  const after = await decodeOnly(files, k);
+  const after = await decodeOnly(sample, k);
   return {
     images: files.length,
     meanJpegKB: Math.round(files.reduce((s, f) => s + f.size, 0) / files.length / 1024),
