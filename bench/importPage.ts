@@ -1,8 +1,9 @@
 /**
  * Browser side of the import benchmark (bundled by bench/import.ts). Makes JPEG photos for the bench to
- * write to disk; then, for the files chosen in its input, times
- * the real import worker (src/lib/worker/import.worker.ts: sniff, decode, crop, resize, IndexedDB) against
- * createImageBitmap alone on the same files, with the same number of decodes in flight, in the same run.
+ * write to disk where Pillow is missing; then, for the files chosen in its input, times the real import
+ * worker (src/lib/worker/import.worker.ts: sniff, decode, crop, resize, IndexedDB) against createImageBitmap
+ * alone (on the first `baselineFiles` of them, just before and just after), with the same number of files
+ * in flight, in the same browser.
  */
 import { defaultConcurrency } from '../src/lib/data/importer';
 import type { FromImportWorker, ToImportWorker } from '../src/lib/data/importProtocol';

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { createStore, keys } from 'idb-keyval';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { resizeRgb } from './decode';
-import { ImportCancelled, ImportFailed, importBinary, importFolder, planFolder, readHead, heldOutCount, MIN_HELD_OUT_PER_CLASS, MIN_HELD_OUT_UNLABELED } from './importer';
+import { ImportCancelled, ImportFailed, importBinary, importFolder, planFolder, heldOutCount, MIN_HELD_OUT_PER_CLASS, MIN_HELD_OUT_UNLABELED } from './importer';
 import { DatasetWriter, StorageError, listDatasets, loadDataset, useDatabase } from './store';
 import { cifarBytes, hwc, makeTar, stlBytes } from './testFiles';
 
@@ -315,17 +315,5 @@ describe('held-out split of small folders', () => {
     expect(flat(30).items.filter((it) => it.split === 'test')).toHaveLength(10);
     expect(flat(300).items.filter((it) => it.split === 'test')).toHaveLength(30);
     expect(flat(2).items.filter((it) => it.split === 'test')).toHaveLength(1);
-  });
-});
-
-describe('readHead', () => {
-  it('returns the first n bytes from the stream, however it is chunked, like a slice would', async () => {
-    const bytes = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 31) & 255);
-    for (const n of [0, 1, 100, 65_536, 199_999, 200_000, 300_000]) {
-      const parts = [bytes.subarray(0, 7), bytes.subarray(7, 70_000), bytes.subarray(70_000)];
-      const got = await readHead(new Blob(parts as BlobPart[]), n);
-      expect(got).toEqual(new Uint8Array(await new Blob([bytes]).slice(0, n).arrayBuffer()));
-    }
-    expect(await readHead(new Blob([]), 10)).toEqual(new Uint8Array(0));
   });
 });

@@ -159,44 +159,13 @@ export interface FolderImportOptions {
 }
 
 /**
- * The first `n` bytes of a file (fewer if it is shorter). Read from the file's own stream rather than a
- * slice: each slice is a new Blob that the browser process keeps registered until the worker's garbage
- * collector happens to free it, which over thousands of files grew the browser's memory with the folder.
- */
-export async function readHead(file: Blob, n: number): Promise<Uint8Array> {
-  if (typeof file.stream !== 'function') return new Uint8Array(await file.slice(0, n).arrayBuffer());
-  const reader = file.stream().getReader();
-  const parts: Uint8Array[] = [];
-  let have = 0;
-  try {
-    while (have < n) {
-      const r = await reader.read();
-      if (r.done) break;
-      parts.push(r.value);
-      have += r.value.length;
-    }
-  } finally {
-    reader.cancel().catch(() => {});
-  }
-  const out = new Uint8Array(Math.min(n, have));
-  let at = 0;
-  for (const p of parts) {
-    if (at >= out.length) break;
-    const take = p.subarray(0, out.length - at);
-    out.set(take, at);
-    at += take.length;
-  }
-  return out;
-}
-
-/**
  * Read, identify, size-check and decode one file; a reason instead of pixels when it cannot be used.
  * With a `budget`, the decode waits for its pixels (the header's size, or the whole budget when unknown).
  */
 export async function prepareImage(file: Blob, size: number, decode: Decoder, budget?: PixelBudget): Promise<{ pixels: Uint8Array } | { reason: string }> {
   let head: Uint8Array;
   try {
-    head = await readHead(file, SNIFF_BYTES);
+    head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
   } catch {
     return { reason: 'could not be read (moved, deleted or locked during the import)' };
   }
