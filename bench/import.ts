@@ -188,11 +188,11 @@ export default async function bench(opts: { quick: boolean; sizes?: number[] }):
     const ratios = sizes.map((n) => rows[n].import_to_decode_ratio as number);
     const chunkMB = (2 * CHUNK_IMAGES * SIZE * SIZE * 3) / 2 ** 20;
     // flat: the largest folder's peak growth within the smallest's plus 50% and 64 MB (allocator and sampling noise)
-    const flat = growth[growth.length - 1] <= growth[0] * 1.5 + 64;
+    const flat = sizes.length > 1 ? growth[growth.length - 1] <= growth[0] * 1.5 + 64 : null;
     console.log(
       `[import] photos ${WIDTH}×${HEIGHT} JPEG quality ${QUALITY} by ${MAKER} (${PHOTOS}), imported at ${SIZE} px; ratio ${ratios.join(', ')} ` +
         `(target ≥ 0.8: ${ratios.every((r) => r >= 0.8) ? 'met' : 'NOT met'}); peak growth ${growth.join(', ')} MB for ${sizes.join(', ')} photos ` +
-        `(${flat ? 'flat' : 'GROWS'} with N; the writer's two chunk buffers are ${chunkMB.toFixed(1)} MB)`,
+        `(${flat === null ? 'one size: nothing to compare' : flat ? 'flat' : 'GROWS'} with N; the writer's two chunk buffers are ${chunkMB.toFixed(1)} MB)`,
     );
     return {
       import_photo: `${WIDTH}x${HEIGHT} JPEG quality ${QUALITY}, made by ${MAKER}`,
