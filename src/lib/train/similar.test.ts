@@ -45,6 +45,7 @@ describe('more like this', () => {
     const search = new PhotoSearch(run);
     expect(search.searched).toBe(40);
     const got = await search.similar('trained', 5, 6);
+    expect([got.searched, got.total]).toEqual([40, 40]);
     const want = (await reference(run, undefined, 5)).slice(0, 6);
     expect(got.items.map((i) => `${i.split}${i.index}`)).toEqual(want.map((i) => `${i.split}${i.index}`));
     got.items.forEach((it, k) => expect(it.similarity).toBeCloseTo(want[k].similarity, 4));
@@ -81,5 +82,13 @@ describe('more like this', () => {
     expect(new Set(refs.map((r) => `${r.split}${r.index}`)).size).toBe(refs.length);
     expect(refs.filter((r) => r.split === 'train').length).toBeGreaterThan(70);
     expect(searchSet(d, [], 5000)).toHaveLength(1200);
+  });
+
+  it('of a streamed dataset, searches the resident samples of both splits (the images in memory)', () => {
+    const d = { train: { count: 20_000, resident: Int32Array.from([3, 70, 19_000]) }, test: { count: 3000, resident: Int32Array.from([1, 2999]) } } as never;
+    expect(searchSet(d, [1], 100)).toEqual([
+      { split: 'test', index: 1 }, { split: 'test', index: 2999 },
+      { split: 'train', index: 3 }, { split: 'train', index: 70 }, { split: 'train', index: 19_000 },
+    ]);
   });
 });

@@ -33,6 +33,8 @@ export interface SimilarResult {
   items: (PhotoRef & { similarity: number })[];
   /** Photos searched. */
   searched: number;
+  /** Photos imported (both splits): more than `searched` beyond SEARCH_MAX or when the dataset is streamed. */
+  total: number;
   /** (items, size, size, 3) bytes of the matches. */
   pixels: Uint8Array;
   size: number;
@@ -167,6 +169,6 @@ export class PhotoSearch {
     const per = imageBytes(run.cfg.imageSize);
     const pixels = new Uint8Array(items.length * per);
     items.forEach((it, k) => gather(run.data[it.split], [it.index], pixels.subarray(k * per, (k + 1) * per)));
-    return { source, query: { split: 'test', index: testIndex }, items, searched: n, pixels, size: run.cfg.imageSize };
+    return { source, query: { split: 'test', index: testIndex }, items, searched: n, total: run.data.train.count + run.data.test.count, pixels, size: run.cfg.imageSize };
   }
 }
