@@ -20,7 +20,8 @@ export interface BrowserBenchOptions {
   quick: boolean;
   /** Seconds of training per backend for throughput and smoothness (the issue's figure is 60). */
   seconds?: number;
-  backends?: ('webgpu' | 'webgl' | 'cpu')[];
+  /** Only these backends (auto: the default page; it has first-minute figures only). */
+  backends?: string[];
   /** Only the first-minute figures (skip the 60 s throughput runs). */
   firstMinuteOnly?: boolean;
 }
@@ -30,11 +31,11 @@ export interface BrowserBenchOptions {
  * nothing measured or cached) and warm (a reload: the device measurement and shaders are cached): page
  * open → ready, Train → first point, Train → MI estimate up 0.3 nats. Default settings otherwise (no preset).
  */
-async function firstMinuteFigures(port: number, watchSec: number): Promise<Record<string, unknown>> {
+async function firstMinuteFigures(port: number, watchSec: number, only?: string[]): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const browser = await launchChromium();
   try {
-    for (const backend of ['auto', 'cpu', 'webgl', 'webgpu'] as const) {
+    for (const backend of (['auto', 'cpu', 'webgl', 'webgpu'] as const).filter((b) => !only || only.includes(b))) {
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
       const page = await ctx.newPage();
       const url = `http://127.0.0.1:${port}/${backend === 'auto' ? '' : `#backend=${backend}`}`;
@@ -97,9 +98,9 @@ export default async function bench(opts: BrowserBenchOptions): Promise<Record<s
   const browser = await launchChromium();
   const results: Record<string, unknown> = { browser: `Chromium ${browser.version()}`, seconds };
   try {
-    results.firstMinute = await firstMinuteFigures(port, opts.quick ? 30 : 120);
+    results.firstMinute = await firstMinuteFigures(port, opts.quick ? 30 : 120, opts.backends);
     if (opts.firstMinuteOnly) return { browser: results };
-    for (const backend of opts.backends ?? ['webgpu', 'webgl', 'cpu']) {
+    for (const backend of (opts.backends ?? ['webgpu', 'webgl', 'cpu']).filter((b) => b !== 'auto')) {
       const perImpl: Record<string, unknown> = {};
       results[backend] = perImpl;
       // The first, straightforward step and the fast one on the same page build, one after the other.

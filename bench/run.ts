@@ -6,7 +6,8 @@
  * count and bytes across a long run), tsne, import, stream (the store-vs-memory figures alone). Default: all
  * but stream (train includes it).
  * Options: --seconds N (browser training time per backend, default 60, quick 5), --soak-steps N,
- * --first-minute (browser: only the first-minute figures, page open → ready → first point → MI +0.3 nats).
+ * --first-minute (browser: only the first-minute figures, page open → ready → first point → MI +0.3 nats),
+ * --backends auto,cpu (browser: only these; auto = the default page, first-minute figures only).
  */
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
@@ -29,9 +30,13 @@ function args() {
     return i >= 0 ? Number(argv[i + 1]) : undefined;
   };
   const parts = argv.filter((a) => (PARTS as readonly string[]).includes(a)) as Part[];
-  const unknown = argv.filter((a, i) => !a.startsWith('--') && !(PARTS as readonly string[]).includes(a) && !argv[i - 1]?.match(/^--(seconds|soak-steps)$/));
+  const unknown = argv.filter((a, i) => !a.startsWith('--') && !(PARTS as readonly string[]).includes(a) && !argv[i - 1]?.match(/^--(seconds|soak-steps|backends)$/));
+  const b = argv.indexOf('--backends');
+  const backends = b >= 0 ? argv[b + 1]?.split(',') : undefined;
+  const known = ['auto', 'webgpu', 'webgl', 'cpu'];
+  if (backends?.some((x) => !known.includes(x))) throw new Error(`bench: --backends takes a comma list of ${known.join(', ')}; got "${argv[b + 1]}"`);
   if (unknown.length) throw new Error(`bench: unknown part(s) ${unknown.join(', ')}; parts are ${PARTS.join(', ')}`);
-  return { parts: parts.length ? parts : PARTS.filter((p) => p !== 'stream'), quick: argv.includes('--quick'), firstMinute: argv.includes('--first-minute'), seconds: num('seconds'), soakSteps: num('soak-steps') };
+  return { parts: parts.length ? parts : PARTS.filter((p) => p !== 'stream'), quick: argv.includes('--quick'), firstMinute: argv.includes('--first-minute'), seconds: num('seconds'), soakSteps: num('soak-steps'), backends };
 }
 
 /** Issue 7's soak: tensor count and bytes at the start and the end of a long tiny-preset run (CPU backend). */
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
         r = await (await import('./train')).default({ quick: a.quick });
         r = { ...r, ...(await (await import('./stream')).default({ quick: a.quick })) };
       }
-      else if (part === 'browser') r = await (await import('./browser')).default({ quick: a.quick, seconds: a.seconds, firstMinuteOnly: a.firstMinute });
+      else if (part === 'browser') r = await (await import('./browser')).default({ quick: a.quick, seconds: a.seconds, firstMinuteOnly: a.firstMinute, backends: a.backends });
       else if (part === 'torch') r = torch(a.quick);
       else if (part === 'soak') r = await soak(a.soakSteps ?? (a.quick ? 100 : a.parts.length === 1 ? 2000 : 300));
       else if (part === 'tsne') r = await (await import('./tsne')).default({ quick: a.quick });
