@@ -3,7 +3,8 @@ import { expect, test } from '@playwright/test';
 /**
  * Issue 12's done-when, the counter part: the default page (no hash), Train pressed as soon as the button
  * accepts it, the step counter moves within 20 s. The app measures the device first (cached afterwards),
- * so this is the cold first visit. The limit is 20 s on an idle machine; CI machines shared with other
+ * so this is the cold first visit. playwright.config.ts runs this spec twice: with --enable-unsafe-webgpu
+ * (project webgpu-flag) and without (no-webgpu-flag). The limit is 20 s on an idle machine; CI machines shared with other
  * jobs get E2E_SLOW (a factor, default 1), so the assertion stays a real bound there too.
  */
 const SLOW = Number(process.env.E2E_SLOW || 1);
