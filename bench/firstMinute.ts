@@ -1,7 +1,7 @@
 /**
  * The presenter's figures from the real page: time from opening the page to "ready" (Train enabled, no
  * warm-up or calibration in progress), from pressing Train to the first metrics point, and from pressing
- * Train until the MI estimate (mean of the three InfoNCE pairs, trailing mean of 5 logged points) has
+ * Train until the MI estimate (mean of the three pairs' NCE estimates, MetricPoint.nceEst*, trailing mean of 5 logged points) has
  * risen 0.3 nats above its first value (the mean of the first 5 logged points, so one noisy batch does
  * not count as a rise; at least 10 points). Train is pressed as soon as the button accepts it, as a user would.
  */
@@ -26,7 +26,7 @@ async function readMi(page: Page): Promise<{ mi: number[]; step: number }> {
     const t = (window as unknown as { __infomax?: { trainer: { metrics: { cols: Record<string, number[]> }; step: number } } }).__infomax?.trainer;
     if (!t) return { mi: [], step: 0 };
     const c = t.metrics.cols;
-    return { mi: c.mi1t5.map((v, i) => (v + c.mi1t7[i] + c.mi5t5[i]) / 3), step: t.step };
+    return { mi: c.nceEst1t5.map((v, i) => (v + c.nceEst1t7[i] + c.nceEst5t5[i]) / 3), step: t.step };
   });
 }
 
@@ -41,7 +41,10 @@ const trailing = (xs: number[], i: number, n = 5) => {
  */
 export async function firstMinute(page: Page, url: string, watchSec = 90, rise = 0.3): Promise<FirstMinute> {
   const t0 = Date.now();
-  await page.goto(url);
+  // The curves are read through the test hooks, which a page installs only when asked (ui/testHooks.ts).
+  const u = new URL(url);
+  u.searchParams.set('test-hooks', '');
+  await page.goto(u.toString());
   const toggle = page.getByTestId('train-toggle');
   await toggle.waitFor({ state: 'visible' });
   await page.waitForFunction(() => !(document.querySelector('[data-testid=train-toggle]') as HTMLButtonElement | null)?.disabled, null, { timeout: 300_000, polling: 50 });

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { validate } from '../config';
+import { readFileSync } from 'node:fs';
+import { DEFAULTS, validate } from '../config';
+import { LADDER, applyChoice, type Choice } from './calibrate';
 import { downsample, makeReference, mismatch, parseReference, pickReference, stepsToHalf } from './reference';
 import type { EvalPoint, MetricPoint } from './types';
 
@@ -58,5 +60,18 @@ describe('reference runs', () => {
     const slow = steps.find((_, i) => ys[i] >= final / 2);
     expect(stepsToHalf(steps, ys)).toBe(slow);
     expect(stepsToHalf([], [])).toBeNull();
+  });
+
+  it('the shipped reference parses and is the one drawn under the default page at the size this machine gets', () => {
+    const ref = parseReference(JSON.parse(readFileSync(new URL('../../../static/reference/tiny.json', import.meta.url), 'utf8')));
+    // The default page (no hash) with the calibration's smallest size on the CPU, as on a 2-core machine.
+    const choice = { backend: 'cpu', rung: LADDER[0] } as Choice;
+    const page = applyChoice(validate({}), choice, { size: true, backend: true });
+    expect(pickReference([ref], page)).toBe(ref);
+    // Same data as that page too (MATCH_KEYS leave the image counts out, so check them here).
+    expect([ref.config.trainCount, ref.config.testCount, ref.config.probeSize]).toEqual([DEFAULTS.trainCount, DEFAULTS.testCount, DEFAULTS.probeSize]);
+    expect(ref.step.at(-1)).toBe(ref.config.steps);
+    expect(ref.command).toContain('--record static/reference/tiny.json');
+    expect(ref.final && ref.final.knn > ref.final.knnRandom).toBe(true);
   });
 });
