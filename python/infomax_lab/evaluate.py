@@ -29,6 +29,9 @@ def refresh_batchnorm(encoder, mlp, train_images, cfg, device="cpu"):
     mode without gradients; the k-th batch updates with momentum 1/k, so each running statistic ends as the plain
     average of the batches' statistics (mean, unbiased variance) and the old ones are dropped. No weight moves."""
     bns = [m for m in encoder.modules() if isinstance(m, BatchNorm)]
+    synced = [b.sync for b in bns]
+    for b in bns:
+        b.sync = False  # evaluation runs on rank 0 alone: no all-reduce with ranks that are not there
     was = encoder.training
     encoder.train()
     for k, idx in enumerate(refresh_batches(len(train_images), cfg["batchSize"], cfg["seed"])):
@@ -39,8 +42,9 @@ def refresh_batchnorm(encoder, mlp, train_images, cfg, device="cpu"):
         if mlp is not None:
             mlp.bn_momentum = 1.0 / (k + 1)
             mlp(r1, training=True)
-    for b in bns:
+    for b, sync in zip(bns, synced):
         b.momentum = BN_MOMENTUM
+        b.sync = sync
     if mlp is not None:
         mlp.bn_momentum = BN_MOMENTUM
     encoder.train(was)
@@ -93,6 +97,9 @@ def evaluate(trainer, data, cfg):
         return {"note": "no labelled held-out images: nothing to score"}
     idx = torch.tensor(probe_indices(len(data.test), cfg["probeSize"], cfg["seed"]))
     x, y = data.test[idx], data.test_labels[idx]
+    # The refreshed statistics serve this evaluation only (it runs on rank 0 alone, after the bundle is saved): the
+    # trainer's are put back afterwards, so every rank keeps the same state.
+    kept = {k: v.clone() for k, v in list(trainer.encoder.state_dict().items()) + [("mlp." + k, v) for k, v in trainer.probe.mlp.state_dict().items()] if "running_" in k}
     refresh_batchnorm(trainer.encoder, trainer.probe.mlp, data.train, cfg, trainer.device)
     feats = trainer.encode(x)
     rand = Encoder(cfg["ndf"], cfg["nRkhs"], cfg["nDepth"], cfg["imageSize"], rng_for(cfg["seed"], "random-baseline").fork("encoder"),
@@ -104,4 +111,11 @@ def evaluate(trainer, data, cfg):
            "knnPixels": knn_accuracy(test_view(x.float() / 255).reshape(len(x), -1), y)}
     out["linear"] = float(probe_accuracy(trainer.probe.lin(feats.to(trainer.device)).cpu(), y))
     out["mlp"] = float(probe_accuracy(trainer.probe.mlp(feats.to(trainer.device)).cpu(), y))
+    with torch.no_grad():
+        for k, v in trainer.encoder.state_dict().items():
+            if k in kept:
+                v.copy_(kept[k])
+        for k, v in trainer.probe.mlp.state_dict().items():
+            if "mlp." + k in kept:
+                v.copy_(kept["mlp." + k])
     return out
