@@ -12,6 +12,7 @@
  * Hand-written (no maintained browser library fits multinomial logistic regression on Float32Arrays without
  * a GPU round trip); checked against scikit-learn in evaluate.test.ts.
  */
+import type { EvalPoint } from './types';
 
 /** The L2 grid searched by validation, the same for every feature set; fitted from the largest λ down, each fit starting from the previous one's weights. */
 export const L2_GRID = [1, 1e-1, 1e-2, 1e-3] as const;
@@ -299,6 +300,34 @@ export interface FeatureScores {
   /** The k kNN used (20 unless fewer labelled training rows exist). */
   k: number;
   fit: SoftmaxFit;
+}
+
+/** The scores of one feature set that an evaluation point keeps. */
+type PointScores = Pick<FeatureScores, 'knn' | 'linear' | 'k'>;
+
+/**
+ * An evaluation point from the three feature sets' scores (trained, random encoder, raw pixels); the kNN k is the
+ * trained side's. Shared by the held-out evaluation and the scores on the user's tags.
+ */
+export function threeWayPoint(
+  step: number,
+  meta: Pick<EvalPoint, 'heldOut' | 'trainUsed' | 'probeOnline'> & { converged: boolean },
+  s: Record<'trained' | 'random' | 'pixels', PointScores>,
+): EvalPoint {
+  return {
+    step,
+    heldOut: meta.heldOut,
+    trainUsed: meta.trainUsed,
+    knnTrained: s.trained.knn,
+    knnRandom: s.random.knn,
+    knnPixels: s.pixels.knn,
+    knnK: s.trained.k,
+    linTrained: s.trained.linear,
+    linRandom: s.random.linear,
+    linPixels: s.pixels.linear,
+    linConverged: meta.converged ? 1 : 0,
+    probeOnline: meta.probeOnline,
+  };
 }
 
 /**

@@ -11,7 +11,7 @@ import type { Config } from '../config';
 import { gather, imageBytes, residentIndices, type Dataset } from '../data/dataset';
 import { rngFor } from '../rng';
 import { normalizeInput, testView } from '../data/resample';
-import { pixelFeatures, scoreFeatures, type FeatureScores, type Split } from './evaluate';
+import { pixelFeatures, scoreFeatures, threeWayPoint, type FeatureScores, type Split } from './evaluate';
 import { createTrainer, type Trainer } from './step';
 import { refreshForEval } from './bnrefresh';
 import type { EmbeddingSnapshot, EvalPoint } from './types';
@@ -124,20 +124,8 @@ const labelled = (a: Int32Array) => a.reduce((n, y) => n + (y >= 0 ? 1 : 0), 0);
 
 /** One evaluation point from the three score sets and the online probe's held-out accuracy. */
 export function evalPoint(step: number, l: Labels, s: { trained: FeatureScores; random: FeatureScores; pixels: FeatureScores }, probeOnline: number): EvalPoint {
-  return {
-    step,
-    heldOut: labelled(l.test),
-    trainUsed: labelled(l.train),
-    knnTrained: s.trained.knn,
-    knnRandom: s.random.knn,
-    knnPixels: s.pixels.knn,
-    knnK: s.trained.k,
-    linTrained: s.trained.linear,
-    linRandom: s.random.linear,
-    linPixels: s.pixels.linear,
-    linConverged: s.trained.fit.converged && s.random.fit.converged && s.pixels.fit.converged ? 1 : 0,
-    probeOnline,
-  };
+  const converged = s.trained.fit.converged && s.random.fit.converged && s.pixels.fit.converged;
+  return threeWayPoint(step, { heldOut: labelled(l.test), trainUsed: labelled(l.train), probeOnline, converged }, s);
 }
 
 /** A point without labels: nothing to score. */

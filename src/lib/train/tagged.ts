@@ -13,7 +13,7 @@
  * few tags a vote over every other photo is decided by how many photos each tag has (leave-one-out on two
  * tags of ten photos would put 9 of a photo's own tag against 10 of the other, always wrong).
  */
-import { KNN_K, scoreFeatures } from './evaluate';
+import { KNN_K, scoreFeatures, threeWayPoint } from './evaluate';
 import type { EvalPoint } from './types';
 
 /** Folds of the cross-validation (leave-one-out when there are this many tags or fewer). */
@@ -138,20 +138,8 @@ export type TagScores = Record<'trained' | 'random' | 'pixels', CrossValidated>;
 
 /** The three-way comparison on tags as an evaluation point (verdict.ts and the accuracy table read it). */
 export function tagPoint(step: number, s: TagScores): EvalPoint {
-  return {
-    step,
-    heldOut: s.trained.n,
-    trainUsed: s.trained.n,
-    knnTrained: s.trained.knn,
-    knnRandom: s.random.knn,
-    knnPixels: s.pixels.knn,
-    knnK: s.trained.k,
-    linTrained: s.trained.linear,
-    linRandom: s.random.linear,
-    linPixels: s.pixels.linear,
-    linConverged: s.trained.converged && s.random.converged && s.pixels.converged ? 1 : 0,
-    probeOnline: NaN,
-  };
+  const converged = s.trained.converged && s.random.converged && s.pixels.converged;
+  return threeWayPoint(step, { heldOut: s.trained.n, trainUsed: s.trained.n, probeOnline: NaN, converged }, s);
 }
 
 /** Messages of the page ↔ tags worker (worker/tags.worker.ts): the tagged rows of each feature set. */
