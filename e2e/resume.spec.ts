@@ -58,8 +58,9 @@ test('discarding the offer to resume deletes that saved run: it is not offered a
   await expect(page.getByTestId('resume-banner')).toContainText('step 1');
   await page.getByTestId('discard-run').click();
   await expect(page.getByTestId('resume-banner')).toHaveCount(0);
-  // The checkpoint itself is gone, not only the offer.
-  const left = await page.evaluate(async () => {
+  // The checkpoint itself is gone, not only the offer (the app clears the offer, then deletes the checkpoint:
+  // once no checkpoint is left, both writes are done and a reload may follow).
+  const ckKeys = () => page.evaluate(async () => {
     const req = indexedDB.open('infomax-lab');
     const db: IDBDatabase = await new Promise((ok, ko) => ((req.onsuccess = () => ok(req.result)), (req.onerror = () => ko(req.error))));
     const names = Array.from(db.objectStoreNames);
@@ -74,7 +75,7 @@ test('discarding the offer to resume deletes that saved run: it is not offered a
     db.close();
     return keys.filter((k) => k.startsWith('ck:'));
   });
-  expect(left).toEqual([]);
+  await expect.poll(ckKeys).toEqual([]);
   await page.reload();
   await expect(page.getByTestId('train-toggle')).toBeEnabled();
   await expect(page.getByTestId('resume-banner')).toHaveCount(0);

@@ -189,8 +189,9 @@ export class TrainerClient {
     this.resumable = null;
     if (!r) return;
     try {
-      await deleteCheckpoint(r.runKey);
+      // The offer first, then the checkpoint: a tab closed in between leaves no offer of a deleted run.
       if ((await getSetting<ResumeInfo>(RESUME_SETTING))?.runKey === r.runKey) await setSetting(RESUME_SETTING, null);
+      await deleteCheckpoint(r.runKey);
     } catch (e) {
       this.#error(`The saved run could not be deleted: ${(e as Error).message}`, false);
     }
