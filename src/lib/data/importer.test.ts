@@ -1,19 +1,12 @@
-import 'fake-indexeddb/auto';
 import { gzipSync } from 'node:zlib';
-import { createStore, keys } from 'idb-keyval';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { resizeRgb } from './decode';
 import { ImportCancelled, ImportFailed, importBinary, importFolder, planFolder, heldOutCount, MIN_HELD_OUT_PER_CLASS, MIN_HELD_OUT_UNLABELED } from './importer';
-import { DatasetWriter, StorageError, listDatasets, loadDataset, useDatabase } from './store';
+import { DatasetWriter, StorageError, listDatasets, loadDataset } from './store';
 import { cifarBytes, hwc, makeTar, stlBytes } from './testFiles';
+import { freshDatabasePerTest } from './testDb';
 
-let dbName = '';
-let n = 0;
-beforeEach(() => {
-  dbName = `imp-${n++}`;
-  useDatabase(dbName);
-});
-const allKeys = () => keys<string>(createStore(dbName, 'kv'));
+const { allKeys } = freshDatabasePerTest('imp');
 
 const be32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
 /** A PNG header of the given size followed by a payload the fake decoder reads. */

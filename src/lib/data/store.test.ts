@@ -1,19 +1,12 @@
-import 'fake-indexeddb/auto';
-import { createStore, keys } from 'idb-keyval';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   CHUNK_IMAGES, DatasetWriter, StorageError, deleteCheckpoint, deleteDataset, deleteRun, getSetting, lastDataset, listDatasets, listRuns,
   loadCheckpoint, loadDataset, loadRun, loadThumbnails, readChunk, renameDataset, renameRun, saveCheckpoint, saveRun, setSetting,
-  sweepOrphans, useDatabase, LIVE_MS, IMPORT_LOCK_PREFIX,
+  sweepOrphans, LIVE_MS, IMPORT_LOCK_PREFIX,
 } from './store';
+import { freshDatabasePerTest } from './testDb';
 
-let dbName = '';
-let n = 0;
-beforeEach(() => {
-  dbName = `test-${n++}`;
-  useDatabase(dbName);
-});
-const allKeys = () => keys<string>(createStore(dbName, 'kv'));
+const { allKeys } = freshDatabasePerTest('test');
 
 /** A deterministic image: every byte derived from (image, byte) so any mix-up shows. */
 function img(i: number, size: number): Uint8Array {

@@ -1,15 +1,9 @@
-import 'fake-indexeddb/auto';
-import { createStore, keys, set } from 'idb-keyval';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { DatasetWriter, deleteDataset, loadTags, saveTags, sweepOrphans, useDatabase } from './store';
+import { createStore, set } from 'idb-keyval';
+import { describe, expect, it } from 'vitest';
+import { DatasetWriter, deleteDataset, loadTags, saveTags, sweepOrphans } from './store';
+import { freshDatabasePerTest } from './testDb';
 
-let dbName = '';
-let n = 0;
-beforeEach(() => {
-  dbName = `tags-${n++}`;
-  useDatabase(dbName);
-});
-const allKeys = () => keys<string>(createStore(dbName, 'kv'));
+const { allKeys, name: dbNameNow } = freshDatabasePerTest('tags');
 
 async function flatDataset(id: string) {
   const w = new DatasetWriter({ id, name: id, source: 'folder', size: 4, classNames: [] });
@@ -41,7 +35,7 @@ describe('tags', () => {
   });
 
   it('drops stored entries that are not [index, name] instead of failing', async () => {
-    await set('ds:odd:tags', [[0, 'a'], [-1, 'b'], [1.5, 'c'], [2, ''], ['3', 'd'], [4, '  e '], 'junk'], createStore(dbName, 'kv'));
+    await set('ds:odd:tags', [[0, 'a'], [-1, 'b'], [1.5, 'c'], [2, ''], ['3', 'd'], [4, '  e '], 'junk'], createStore(dbNameNow(), 'kv'));
     expect([...(await loadTags('odd'))]).toEqual([[0, 'a'], [4, 'e']]);
     await expect(loadTags('../bad')).rejects.toThrow(/dataset id/);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
 import { gaussianClusters } from './clusters';
-import { kNearest, knnAccuracy } from './knn';
+import { kNearest, knnAccuracy, normalizeRows } from './knn';
 
 /** Slow reference: full sort of every row by (score, index). */
 function naiveNeighbors(x: Float32Array, n: number, dim: number, k: number, metric: 'cosine' | 'euclidean'): number[][] {
@@ -79,5 +79,30 @@ describe('knnAccuracy', () => {
     labels[0] = -1;
     expect(knnAccuracy(sep.data, 40, 4, labels, 5)).toBe(1);
     expect(() => knnAccuracy(sep.data, 40, 4, labels.subarray(1), 5)).toThrow(/labels/);
+  });
+});
+
+describe('normalizeRows', () => {
+  it('scales each row to unit length against a float64 loop, into a new array, a float64 array or in place', () => {
+    const rng = new Rng(4);
+    const n = 7, dim = 5;
+    const x = Float32Array.from({ length: n * dim }, () => rng.normal());
+    x.fill(0, 3 * dim, 4 * dim); // a zero row stays zero
+    const ref = new Float64Array(n * dim);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += x[i * dim + d] * x[i * dim + d];
+      for (let d = 0; d < dim; d++) ref[i * dim + d] = s > 0 ? x[i * dim + d] / Math.sqrt(s) : 0;
+    }
+    const fresh = normalizeRows(x, n, dim);
+    const wide = normalizeRows(x, n, dim, new Float64Array(n * dim));
+    const inPlace = x.slice();
+    expect(normalizeRows(inPlace, n, dim, inPlace)).toBe(inPlace);
+    for (let t = 0; t < n * dim; t++) {
+      expect(fresh[t]).toBeCloseTo(ref[t], 6);
+      expect(wide[t]).toBeCloseTo(ref[t], 6);
+      expect(inPlace[t]).toBeCloseTo(ref[t], 6);
+    }
+    expect(Array.from(inPlace.subarray(3 * dim, 4 * dim))).toEqual([0, 0, 0, 0, 0]);
   });
 });

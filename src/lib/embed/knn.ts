@@ -15,9 +15,13 @@ export interface Neighbors {
   values: Float64Array;
 }
 
-/** Rows scaled to unit length (zero rows stay zero, so they are equally far from everything). */
-export function normalizeRows(data: Float32Array, n: number, dim: number): Float32Array {
-  const out = new Float32Array(n * dim);
+/**
+ * Rows scaled to unit length (zero rows stay zero, so they are equally far from everything). Into a new
+ * Float32Array by default; `out` may be a Float64Array (float64 sums later) or `data` itself (in place).
+ */
+export function normalizeRows(data: Float32Array, n: number, dim: number): Float32Array;
+export function normalizeRows<T extends Float32Array | Float64Array>(data: Float32Array, n: number, dim: number, out: T): T;
+export function normalizeRows(data: Float32Array, n: number, dim: number, out: Float32Array | Float64Array = new Float32Array(n * dim)): Float32Array | Float64Array {
   for (let i = 0; i < n; i++) {
     let s = 0;
     for (let d = 0; d < dim; d++) s += data[i * dim + d] ** 2;

@@ -3,9 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { preset } from '../config';
 import { Rng, rngFor } from '../rng';
 import { createTrainer } from '../train/step';
-import { TrainingRun } from '../train/loop';
 import { makeEmbeddedDataset } from '../data/synthetic';
-import type { MetricPoint } from '../train/types';
+import { straightAndResumed } from '../train/testRuns';
 import { createPriorDiscriminator, discriminatorLoss, generatorLoss, ksToUniform, priorSamples } from './prior';
 
 beforeAll(async () => {
@@ -111,23 +110,16 @@ describe('prior matching (Deep InfoMax, adversarial, uniform prior)', () => {
   it('a DIM run with prior matching resumed from a checkpoint continues exactly (discriminator, its Adam and its prior samples)', async () => {
     const cfg = preset('tiny', { method: 'dim', dimPrior: 0.5, trainCount: 32, testCount: 16, probeSize: 16, logEvery: 1 });
     const data = makeEmbeddedDataset({ seed: cfg.seed, trainCount: cfg.trainCount, testCount: cfg.testCount, size: 32 });
-    const straight: MetricPoint[] = [];
-    const a = new TrainingRun(cfg, data, { onMetrics: (p) => straight.push(...p) });
-    await a.trainSteps(4);
-    a.dispose();
-    const first = new TrainingRun(cfg, data);
-    await first.trainSteps(2);
-    const ck = structuredClone(await first.checkpoint());
-    expect(Object.keys(ck.tensors).some((k) => k.startsWith('dim/prior.'))).toBe(true);
-    expect(Object.keys(ck.tensors).some((k) => k.startsWith('prior-adam/'))).toBe(true);
-    first.dispose();
-    const resumed: MetricPoint[] = [];
-    const b = new TrainingRun(cfg, data, { onMetrics: (p) => resumed.push(...p) });
-    b.restore(ck.meta, ck.tensors);
-    expect(b.model.priorOptimizer?.step).toBe(2);
-    await b.trainSteps(2);
+    const { straight, resumed } = await straightAndResumed(cfg, data, 2, 4, {
+      alter: (ck) => {
+        expect(Object.keys(ck.tensors).some((k) => k.startsWith('dim/prior.'))).toBe(true);
+        expect(Object.keys(ck.tensors).some((k) => k.startsWith('prior-adam/'))).toBe(true);
+        return ck;
+      },
+      restored: (b) => expect(b.model.priorOptimizer?.step).toBe(2),
+    });
+    expect(resumed).toHaveLength(2);
     for (let i = 0; i < 2; i++) expect(resumed[i].total).toBeCloseTo(straight[2 + i].total, 5);
-    b.dispose();
   }, 300_000);
 
   it('a few DIM steps with γ > 0 bring σ(r1) closer to the uniform prior than the same steps with γ = 0', () => {

@@ -13,6 +13,7 @@
  * a GPU round trip); checked against scikit-learn in evaluate.test.ts.
  */
 import type { EvalPoint } from './types';
+import { normalizeRows } from '../embed/knn';
 
 /** The L2 grid searched by validation, the same for every feature set; fitted from the largest λ down, each fit starting from the previous one's weights. */
 export const L2_GRID = [1, 1e-1, 1e-2, 1e-3] as const;
@@ -205,18 +206,6 @@ export function accuracyOf(pred: Int32Array, labels: Int32Array): number {
   return total ? right / total : NaN;
 }
 
-/** Rows scaled to unit length in float64 (zero rows stay zero). */
-function unitRows(x: Float32Array, n: number, dim: number): Float64Array {
-  const out = new Float64Array(n * dim);
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += x[i * dim + d] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let d = 0; d < dim; d++) out[i * dim + d] = x[i * dim + d] * inv;
-  }
-  return out;
-}
-
 /**
  * kNN classifier: each query row of `test` takes the majority label of its k most cosine-similar labelled
  * rows of `train` (ties: larger summed similarity, then the smaller class). k is clamped to the labelled
@@ -229,7 +218,8 @@ export function knnPredict(train: Split, test: { x: Float32Array; n: number }, d
   if (!rows.length) return { pred: new Int32Array(test.n).fill(-1), k: 0 };
   let classes = 0;
   for (const j of rows) classes = Math.max(classes, train.labels[j] + 1);
-  const a = unitRows(train.x, train.n, dim), q = unitRows(test.x, test.n, dim);
+  const a = normalizeRows(train.x, train.n, dim, new Float64Array(train.n * dim));
+  const q = normalizeRows(test.x, test.n, dim, new Float64Array(test.n * dim));
   const pred = new Int32Array(test.n);
   const best = new Float64Array(k), idx = new Int32Array(k);
   const votes = new Float64Array(classes), weight = new Float64Array(classes);

@@ -12,6 +12,7 @@ import { gather, imageBytes, residentIndices, type Dataset } from '../data/datas
 import { rngFor } from '../rng';
 import { createTrainer } from './step';
 import { pixelFeatures } from '../embed/pixels';
+import { normalizeRows } from '../embed/knn';
 import type { TrainingRun } from './loop';
 import { encodeImages, nClassesOf } from './heldout';
 import { refreshForEval } from './bnrefresh';
@@ -63,17 +64,6 @@ export function searchSet(d: Pick<Dataset, 'train' | 'test'>, probe: ArrayLike<n
   return out;
 }
 
-/** Rows scaled to unit length in place (cosine similarity becomes a dot product); zero rows stay zero. */
-function unitRows(x: Float32Array, n: number, dim: number): Float32Array {
-  for (let i = 0; i < n; i++) {
-    let s = 0;
-    for (let d = 0; d < dim; d++) s += x[i * dim + d] ** 2;
-    const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-    for (let d = 0; d < dim; d++) x[i * dim + d] *= inv;
-  }
-  return x;
-}
-
 export class PhotoSearch {
   readonly #run: TrainingRun;
   readonly #refs: PhotoRef[];
@@ -105,7 +95,7 @@ export class PhotoSearch {
     const fr = train.length ? await encodeImages(run, 'train', train, encoder) : new Float32Array(0);
     const x = new Float32Array(order.length * D);
     order.forEach((o, k) => x.set(o >= 0 ? ft.subarray(o * D, (o + 1) * D) : fr.subarray((-o - 1) * D, -o * D), k * D));
-    return unitRows(x, order.length, D);
+    return normalizeRows(x, order.length, D, x); // in place: cosine similarity becomes a dot product
   }
 
   /** A random encoder of the same shape: the baseline's seed stream, so it is the baseline's encoder. */
@@ -135,7 +125,7 @@ export class PhotoSearch {
       const bytes = new Uint8Array(n * per);
       this.#refs.forEach((r, k) => gather(run.data[r.split], [r.index], bytes.subarray(k * per, (k + 1) * per)));
       const p = pixelFeatures(bytes, n, S);
-      this.#pixels = { x: unitRows(p.x, n, p.dim), dim: p.dim };
+      this.#pixels = { x: normalizeRows(p.x, n, p.dim, p.x), dim: p.dim };
     }
     return this.#pixels;
   }
