@@ -25,7 +25,7 @@ test.describe('embedding view', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     // embedEvery=2: a fresh encoding arrives every other step while training.
     // A small training split keeps each evaluation (three feature sets, fitted classifiers) short.
-    await page.goto('/#preset=tiny&embedEvery=2&trainCount=300');
+    await page.goto('/#preset=tiny&embedEvery=2&evalPace=every&trainCount=300');
     await expect(page.getByTestId('train-toggle')).toBeEnabled({ timeout: 120_000 });
     await page.getByTestId('train-toggle').click();
     await expect.poll(async () => Number(await page.getByTestId('step').textContent()), { timeout: 120_000 }).toBeGreaterThanOrEqual(4);

@@ -144,7 +144,7 @@ test('a flat folder and a one-class folder import, train and show their photos o
   test.setTimeout(720_000); // two imports, two short trainings, a reload and seven maps on a software backend
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/#preset=tiny&backend=cpu&embedEvery=2');
+  await page.goto('/#preset=tiny&backend=cpu&embedEvery=2&evalPace=every');
 
   await importAndTrain(page, makePhotos('holiday-flat', 30, null), 'holiday-flat', 0, 30, true);
   await importAndTrain(page, makePhotos('garden-one', 24, 'roses'), 'garden-one', 1, 24);

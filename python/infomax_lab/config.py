@@ -12,7 +12,7 @@ DEFAULTS = {
     "flipP": 0.5, "crop": "auto", "translatePx": 4, "translateP": 0.8, "cropScaleMin": 0.3, "cropScaleMax": 1.0,
     "cropAspectMin": 0.7, "cropAspectMax": 1.4, "brightness": 0.4, "contrast": 0.4, "saturation": 0.4, "hue": 0.2,
     "jitterP": 0.8, "grayP": 0.25, "backend": "auto", "impl": "fast", "logEvery": 5, "probeSize": 500,
-    "embedEvery": 50, "checkpointSec": 60,
+    "embedEvery": 50, "evalPace": "auto", "checkpointSec": 60,
 }
 
 PRESETS = {
@@ -51,7 +51,7 @@ SCHEMA = {
     "cropAspectMin": _num(0.2, 5), "cropAspectMax": _num(0.2, 5), "brightness": _num(0, 1), "contrast": _num(0, 1),
     "saturation": _num(0, 1), "hue": _num(0, 0.5), "jitterP": _num(0, 1), "grayP": _num(0, 1),
     "backend": _enum("auto", "webgpu", "webgl", "cpu"), "impl": _enum("fast", "baseline"), "logEvery": _int(1, 1000),
-    "probeSize": _int(16, 10_000), "embedEvery": _int(1, 100_000), "checkpointSec": _int(5, 86_400),
+    "probeSize": _int(16, 10_000), "embedEvery": _int(1, 100_000), "evalPace": _enum("auto", "every"), "checkpointSec": _int(5, 86_400),
 }
 
 

@@ -99,6 +99,28 @@ describe('TrainSession (tiny config, CPU backend, fake clock and store)', { time
     h.session.dispose();
   });
 
+  it('keeps the first evaluation while training out of the first seconds, then evaluates every interval', async () => {
+    // 24 tiny steps train for far less than FIRST_EVAL_SEC: the first evaluation comes after QUIET_INTERVALS (10)
+    // intervals; on the fake clock the evaluations cost nothing, so after it every interval is evaluated.
+    const h = harness({ ...cfg, embedEvery: 2, steps: 24 });
+    await h.session.init(1, h.config, 'run-eval', false);
+    await h.session.idle();
+    h.session.start(1);
+    await h.settled(['done']);
+    expect(h.events.flatMap((e) => (e.type === 'eval' ? [e.point.step] : []))).toEqual([0, 20, 22, 24]);
+    h.session.dispose();
+  });
+
+  it("evalPace 'every' evaluates at every interval from the start", async () => {
+    const h = harness({ ...cfg, embedEvery: 2, evalPace: 'every', steps: 6 });
+    await h.session.init(1, h.config, 'run-every', false);
+    await h.session.idle();
+    h.session.start(1);
+    await h.settled(['done']);
+    expect(h.events.flatMap((e) => (e.type === 'eval' ? [e.point.step] : []))).toEqual([0, 2, 4, 6]);
+    h.session.dispose();
+  });
+
   it('a NaN loss restores the last good checkpoint, names the term and the step, and pauses', async () => {
     let poisoned = false;
     const h = harness(cfg, (e, s) => {

@@ -16,6 +16,7 @@ import { loseDevice, onDeviceLost, rebuildBackend, selectBackend } from './backe
 import { TrainingRun, ceilings, type CheckpointMeta } from './loop';
 import { disposeStepCaches } from './step';
 import { chooseForDevice, type ChoiceStore, type DeviceChoice, type MeasuredRun } from './measure';
+import { evaluationDue } from './evalSchedule';
 import { StreamBatches, cacheBound } from '../data/stream';
 import type { AutoChoice, BackendInfo, DatasetInfo, MetricPoint, NamedTensor, Progress, RunState, TrainEvent } from './types';
 
@@ -90,6 +91,8 @@ export class TrainSession {
   #backendPref: Backend | null = null;
   #dataset: { key: string; data: Dataset } | null = null;
   #lastEvalStep = -1;
+  /** The last evaluation while training in this session (session clock, ms): when it ended, what it cost. */
+  #lastEval: { endedAt: number; costMs: number } | null = null;
   /** Each preview request draws new pairs, reproducibly from the seed. */
   #previews = 0;
   /** The evaluation or warm-up in flight, if any: training and recovery wait for it rather than interleave. */
@@ -273,6 +276,7 @@ export class TrainSession {
     this.#runId = id;
     this.#runKey = key;
     this.#lastEvalStep = -1;
+    this.#lastEval = null;
     this.#badTerm = null;
     this.#startRequested = false;
     this.#progress = null;
@@ -296,7 +300,7 @@ export class TrainSession {
     this.#run = r;
     this.#setState(cfg.steps > 0 && r.step >= cfg.steps ? 'done' : r.step > 0 ? 'paused' : 'idle');
     // Compile the step's shaders, then the current scores and embedding (the evaluation is skipped when
-    // Train was already pressed: it then comes at embedEvery, and training starts right after the warm-up).
+    // Train was already pressed: the first one then comes while training (evalSchedule.ts), and training starts right after the warm-up).
     this.#exclusively(async () => {
       // A run timed by the measurement has its kernels compiled already: no warm-up step.
       if (!measured) {
@@ -430,8 +434,13 @@ export class TrainSession {
         if (id !== this.#runId) return;
         if (this.#deviceLost !== null || this.#badTerm !== null) break;
         this.#emit({ type: 'state', runId: id, state: this.#state, step: r.step, memory: this.#memory() });
-        if (r.step % cfg.embedEvery === 0) {
+        // The first evaluation while training waits for the curve's first minute, later ones keep to a
+        // share of the time (evalSchedule.ts).
+        const last = this.#lastEval && { sinceSec: (this.#clock() - this.#lastEval.endedAt) / 1000, costSec: this.#lastEval.costMs / 1000 };
+        if (evaluationDue(r.step, cfg, r.time, last)) {
+          const t = this.#clock();
           await this.evaluate(id);
+          this.#lastEval = { endedAt: this.#clock(), costMs: this.#clock() - t };
           r.resetClock(); // evaluation time is not training time
         }
         if (this.#clock() - this.#lastCheckpoint.at > cfg.checkpointSec * 1000) await this.#checkpoint(id);
