@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { launchChromium, serveStatic } from './serve';
 import { firstMinute, type FirstMinute } from './firstMinute';
+import { loadavg } from 'node:os';
 import { build } from 'vite';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -39,7 +40,8 @@ async function firstMinuteFigures(port: number, watchSec: number, only?: string[
       const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
       const page = await ctx.newPage();
       const url = `http://127.0.0.1:${port}/${backend === 'auto' ? '' : `#backend=${backend}`}`;
-      const row: Record<string, FirstMinute | { error: string }> = {};
+      // Each backend's figures carry their own date and load average: separate runs are merged into one file.
+      const row: Record<string, FirstMinute | { error: string } | string | number[]> = { date: new Date().toISOString(), loadStart: loadavg().map((v) => +v.toFixed(2)) };
       for (const phase of ['cold', 'warm'] as const) {
         try {
           // A fresh page each time: the warm one shares the profile (IndexedDB, shader caches) with the cold one.
@@ -54,6 +56,7 @@ async function firstMinuteFigures(port: number, watchSec: number, only?: string[
           console.log(`[Chromium first minute · ${backend}] ${phase} failed: ${(e as Error).message.split('\n')[0]}`);
         }
       }
+      row.loadEnd = loadavg().map((v) => +v.toFixed(2));
       out[backend] = row;
       await ctx.close();
     }

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { validate, type PresetName } from '../src/lib/config';
@@ -115,7 +115,14 @@ async function main(): Promise<void> {
       r = { error: (e as Error).message };
     }
     all[part] = r;
-    writeFileSync(`${root}bench/results/${part}${a.quick ? '-quick' : ''}.json`, JSON.stringify({ machine, ...r }, null, 2));
+    if (part === 'browser' && a.firstMinute) {
+      // The first-minute figures go to their own file, merged per backend with earlier runs (one exclusive
+      // hold of the machine per backend keeps each run short); each backend's row has its date and load.
+      const file = `${root}bench/results/browser-first-minute${a.quick ? '-quick' : ''}.json`;
+      const old = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { browser?: { firstMinute?: Record<string, unknown> } }) : {};
+      const fm = { ...(old.browser?.firstMinute ?? {}), ...((r.browser as { firstMinute?: Record<string, unknown> } | undefined)?.firstMinute ?? {}) };
+      writeFileSync(file, JSON.stringify({ machine, ...r, browser: { ...(r.browser as object), firstMinute: fm } }, null, 2));
+    } else writeFileSync(`${root}bench/results/${part}${a.quick ? '-quick' : ''}.json`, JSON.stringify({ machine, ...r }, null, 2));
     console.log(`# ${part}: ${((performance.now() - t) / 1000).toFixed(0)} s`);
   }
   writeFileSync(`${root}bench/results/latest${a.quick ? '-quick' : ''}.json`, JSON.stringify(all, null, 2));
