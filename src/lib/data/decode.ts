@@ -17,7 +17,7 @@ export interface Sniffed {
 export const MIN_SIDE = 8;
 /** Decoding more than this many pixels (×4 bytes) could exhaust a worker's memory. */
 export const MAX_PIXELS = 64_000_000;
-/** Bytes of a file read to identify it and find its size. */
+/** Bytes read to identify a file and find its size where the first HEAD_BYTES (header.ts) did not tell. */
 export const SNIFF_BYTES = 1 << 16;
 
 const u16be = (b: Uint8Array, i: number) => (b[i] << 8) | b[i + 1];
@@ -46,38 +46,72 @@ export function sniff(b: Uint8Array): Sniffed | null {
 }
 
 function sniffJpeg(b: Uint8Array): Sniffed {
-  let orientation = 1;
-  let i = 2;
-  while (i + 9 < b.length) {
-    if (b[i] !== 0xff) return { format: 'jpeg', width: null, height: null };
+  const r = scanJpeg(b, 0, 2, 1);
+  return r && 'width' in r ? { format: 'jpeg', ...r } : { format: 'jpeg', width: null, height: null };
+}
+
+/**
+ * A JPEG walk that ran out of bytes: the file offset of the segment to read next (`need`) and the
+ * orientation so far; `exif` when that segment is an EXIF block whose first entries lie past the bytes in
+ * hand (read it whole, up to 64 KiB, then go on).
+ */
+export interface JpegNeed {
+  need: number;
+  orientation: number;
+  exif: boolean;
+}
+
+/**
+ * Walk a JPEG's segments to its frame header. `b` holds the file's bytes from file offset `base`; the walk
+ * starts at the marker at file offset `at` with the `orientation` found so far. Returns the displayed size
+ * (orientations 5-8 swap the axes), where to go on (JpegNeed), or null when the bytes are not a JPEG's
+ * segments.
+ */
+export function scanJpeg(b: Uint8Array, base: number, at: number, orientation: number): { width: number; height: number } | JpegNeed | null {
+  let i = at - base;
+  while (i >= 0 && i + 9 < b.length) {
+    if (b[i] !== 0xff) return null;
     const marker = b[i + 1];
     if (marker === 0xff) { i++; continue; } // fill byte
     const len = u16be(b, i + 2);
-    if (marker === 0xe1 && ascii(b, i + 4, 6) === 'Exif\0\0') orientation = exifOrientation(b, i + 10, i + 2 + len);
+    if (marker === 0xe1 && ascii(b, i + 4, 6) === 'Exif\0\0') {
+      const o = exifOrientationIn(b, i + 10, i + 2 + len);
+      if (o === null) return { need: base + i, orientation, exif: true };
+      orientation = o;
+    }
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isSof) {
       const h = u16be(b, i + 5);
       const w = u16be(b, i + 7);
-      // orientations 5-8 swap the axes
-      return orientation >= 5 ? { format: 'jpeg', width: h, height: w } : { format: 'jpeg', width: w, height: h };
+      return orientation >= 5 ? { width: h, height: w } : { width: w, height: h };
     }
     i += 2 + len;
   }
-  return { format: 'jpeg', width: null, height: null };
+  return { need: base + i, orientation, exif: false };
 }
 
 /** The EXIF orientation tag (1-8) from a TIFF block at [start, end); 1 when absent or malformed. */
 export function exifOrientation(b: Uint8Array, start: number, end: number): number {
-  if (end > b.length || start + 8 > end) return 1;
+  if (end > b.length) return 1;
+  return exifOrientationIn(b, start, end) ?? 1;
+}
+
+/** As exifOrientation, but null when the entries to read lie past the end of `b` (a partial read). */
+function exifOrientationIn(b: Uint8Array, start: number, end: number): number | null {
+  const have = Math.min(end, b.length);
+  if (start + 8 > end) return 1;
+  if (start + 8 > have) return null;
   const le = ascii(b, start, 2) === 'II';
   const r16 = (i: number) => (le ? u16le(b, i) : u16be(b, i));
   const r32 = (i: number) => (le ? u32le(b, i) : u32be(b, i));
   const ifd = start + r32(start + 4);
   if (ifd + 2 > end) return 1;
+  if (ifd + 2 > have) return null;
   const n = r16(ifd);
   for (let k = 0; k < n; k++) {
     const e = ifd + 2 + k * 12;
     if (e + 12 > end) break;
+    if (e + 12 > have) return null;
     if (r16(e) === 0x0112) {
       const v = r16(e + 8);
       return v >= 1 && v <= 8 ? v : 1;

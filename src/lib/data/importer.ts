@@ -7,7 +7,8 @@
 import { rngFor } from '../rng';
 import { DECODE_BUDGET_PIXELS, PixelBudget } from './importPace';
 import { CIFAR10_CLASSES, CIFAR_RECORD, CIFAR_SIDE, cifarLengthProblem, cifarSplit, isCifarMeta, parseCifarRecords, parseClassNames } from './cifar';
-import { SNIFF_BYTES, resizeRgb, sizeProblem, sniff } from './decode';
+import { resizeRgb, sizeProblem, type Sniffed } from './decode';
+import { blobRange, readHeader } from './header';
 import { DatasetWriter, type DatasetManifest, type SkippedFile, type Split } from './store';
 import { STL10_CLASSES, STL_RECORD, STL_SIDE, parseStlLabels, stlLengthProblem, stlRole, stlToHwc } from './stl';
 import { gunzip, isGzip, streamChunks, tarEntries, wholeRecords } from './tar';
@@ -163,14 +164,13 @@ export interface FolderImportOptions {
  * With a `budget`, the decode waits for its pixels (the header's size, or the whole budget when unknown).
  */
 export async function prepareImage(file: Blob, size: number, decode: Decoder, budget?: PixelBudget): Promise<{ pixels: Uint8Array } | { reason: string }> {
-  let head: Uint8Array;
+  if (file.size === 0) return { reason: 'empty file (0 bytes)' };
+  let s: Sniffed | null;
   try {
-    head = new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer());
+    s = await readHeader(file.size, blobRange(file)); // a few KiB: each read is a round trip (header.ts)
   } catch {
     return { reason: 'could not be read (moved, deleted or locked during the import)' };
   }
-  if (head.length === 0) return { reason: 'empty file (0 bytes)' };
-  const s = sniff(head);
   if (!s) return { reason: 'not an image (content is not JPEG, PNG, WebP, GIF, BMP or AVIF)' };
   const shown = s.width !== null && s.height !== null ? { width: s.width, height: s.height } : null;
   if (shown) {
