@@ -5,6 +5,10 @@
  * import (the target is a ratio ≥ 0.8), and the
  * browser's peak resident memory during the import above what it held just before. Each N gets a fresh
  * browser, so the peaks compare: memory must not grow with N beyond the writer's chunk buffer.
+ * The browser runs with a profile on disk, as a user's does (`--incognito`: Playwright's default context,
+ * which is off the record: there IndexedDB keeps the whole dataset in the browser process's memory, and
+ * the row says so). The memory the file selection itself takes (setInputFiles of N files, before any
+ * import) is measured on its own.
  * The photos (640×480 JPEG, quality 90, ~150 kB: a gradient, coloured ellipses and a noise overlay, made
  * once by bench/make_photos.py with Pillow, or by Chromium's JPEG encoder where Debian's python3-pil is
  * missing) are kept in the system's temp folder and reused by later runs.
@@ -12,6 +16,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chromium } from '@playwright/test';
 import { loadavg, tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +46,7 @@ const PHOTOS = join(tmpdir(), `infomax-bench-photos-${WIDTH}x${HEIGHT}-q${QUALIT
 const photoPath = (i: number) => join(PHOTOS, `photo_${String(i).padStart(5, '0')}.jpg`);
 
 /** Resident memory (MB) of every process below this one (the browser and its children), by Chromium process type. */
-function childRssMB(): Record<string, number> {
+export function childRssMB(): Record<string, number> {
   const rows = execFileSync('ps', ['-A', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' })
     .trim().split('\n').map((l) => {
       const [pid, ppid, kb, ...args] = l.trim().split(/\s+/);
@@ -111,8 +116,27 @@ async function ensurePhotos(count: number, port: number): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
-/** One folder size in a fresh browser: decode-only, import (memory sampled every 100 ms), decode-only. */
-async function measure(n: number, port: number): Promise<Record<string, unknown>> {
+/** A fresh browser: with a profile on disk in a temp folder (a user's), or Playwright's incognito context. */
+async function freshBrowser(incognito: boolean): Promise<Pick<Browser, 'newPage' | 'close'>> {
+  if (incognito) return launchChromium();
+  const profile = mkdtempSync(join(tmpdir(), 'infomax-import-profile-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'],
+  });
+  return {
+    newPage: () => ctx.newPage(),
+    close: async () => {
+      await ctx.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 1000));
+
+/** One folder size in a fresh browser: the selection, decode-only, import (memory sampled every 100 ms), decode-only. */
+async function measure(n: number, port: number, incognito: boolean): Promise<Record<string, unknown>> {
   let phase = 'setup';
   let before: Record<string, number> = { total: 0 };
   let peaks: Record<string, number> = { total: 0 };
@@ -121,9 +145,9 @@ async function measure(n: number, port: number): Promise<Record<string, unknown>
     for (const [k, v] of Object.entries(childRssMB())) peaks[k] = Math.max(peaks[k] ?? 0, v);
   }, 100);
   const loadBefore = load();
-  const browser = await launchChromium();
+  const browser = await freshBrowser(incognito);
   try {
-    const page = await openPage(browser, port, (t) => {
+    const page = await openPage(browser as Browser, port, (t) => {
       if (t === 'phase:import-start') {
         before = childRssMB();
         peaks = { ...before };
@@ -131,7 +155,11 @@ async function measure(n: number, port: number): Promise<Record<string, unknown>
       }
       if (t === 'phase:import-end') phase = 'after';
     });
+    await settle();
+    const unchosen = childRssMB();
     await page.locator('#files').setInputFiles(Array.from({ length: n }, (_, i) => photoPath(i)));
+    await settle();
+    const chosen = childRssMB();
     const r = await page.evaluate((o) => (globalThis as unknown as { runImportBench: (o: object) => Promise<PageResult> }).runImportBench(o), { size: SIZE, baselineFiles: BASELINE_FILES });
     const rssBefore = before.total;
     const peak = peaks.total;
@@ -145,6 +173,9 @@ async function measure(n: number, port: number): Promise<Record<string, unknown>
       decode_only_images_per_s: +decode.toFixed(1),
       decode_only_runs: r.decodeOnlyPerSec.map((v) => +v.toFixed(1)),
       import_to_decode_ratio: +(r.importPerSec / decode).toFixed(3),
+      profile: incognito ? 'incognito (IndexedDB in memory)' : 'on disk',
+      /** What choosing the N files costs before any import (setInputFiles; the browser process keeps one entry per file). */
+      selection_growth_mb: { browser: Math.round(chosen.browser - unchosen.browser), renderer: Math.round((chosen.renderer ?? 0) - (unchosen.renderer ?? 0)), total: Math.round(chosen.total - unchosen.total) },
       imported: r.imported,
       skipped: r.skipped,
       browser_rss_before_mb: Math.round(rssBefore),
@@ -156,7 +187,7 @@ async function measure(n: number, port: number): Promise<Record<string, unknown>
       load_avg_after: load(),
     };
     console.log(
-      `[import · Chromium] ${n.toLocaleString('en')} photos: import ${row.import_images_per_s} images/s, decode only ${row.decode_only_images_per_s} ` +
+      `[import · Chromium, profile ${row.profile}] ${n.toLocaleString('en')} photos: selection +${row.selection_growth_mb.total} MB (browser process +${row.selection_growth_mb.browser}); import ${row.import_images_per_s} images/s, decode only ${row.decode_only_images_per_s} ` +
         `(${row.decode_only_runs.join(' / ')}), ratio ${row.import_to_decode_ratio}; browser memory ${row.browser_rss_before_mb} → peak ` +
         `${row.browser_rss_peak_mb} MB (+${row.browser_rss_growth_mb}; ${Object.entries(byType).map(([k, [a, b]]) => `${k} ${a}→${b}`).join(', ')}); load average ${loadBefore.join(' ')} → ${row.load_avg_after.join(' ')}`,
     );
@@ -167,7 +198,7 @@ async function measure(n: number, port: number): Promise<Record<string, unknown>
   }
 }
 
-export default async function bench(opts: { quick: boolean; sizes?: number[] }): Promise<Record<string, unknown>> {
+export default async function bench(opts: { quick: boolean; sizes?: number[]; incognito?: boolean }): Promise<Record<string, unknown>> {
   const sizes = opts.sizes ?? (opts.quick ? [60] : [1000, 5000, 20_000]);
   const out = mkdtempSync(join(tmpdir(), 'infomax-import-bench-'));
   await build({
@@ -183,7 +214,7 @@ export default async function bench(opts: { quick: boolean; sizes?: number[] }):
   try {
     const generateSec = await ensurePhotos(Math.max(...sizes), server.port);
     const rows: Record<string, Record<string, unknown>> = {};
-    for (const n of sizes) rows[n] = await measure(n, server.port);
+    for (const n of sizes) rows[n] = await measure(n, server.port, opts.incognito ?? false);
     const growth = sizes.map((n) => rows[n].browser_rss_growth_mb as number);
     const ratios = sizes.map((n) => rows[n].import_to_decode_ratio as number);
     const chunkMB = (2 * CHUNK_IMAGES * SIZE * SIZE * 3) / 2 ** 20;
@@ -209,11 +240,11 @@ export default async function bench(opts: { quick: boolean; sizes?: number[] }):
   }
 }
 
-// `npx tsx bench/import.ts [--quick] [--sizes 1000,5000]` runs it alone
+// `npx tsx bench/import.ts [--quick] [--sizes 1000,5000] [--incognito]` runs it alone
 if (process.argv[1] && fileURLToPath(import.meta.url) === normalize(process.argv[1])) {
   const i = process.argv.indexOf('--sizes');
   const sizes = i > 0 ? process.argv[i + 1].split(',').map(Number) : undefined;
-  bench({ quick: process.argv.includes('--quick'), sizes }).then((r) => console.log(JSON.stringify(r, null, 2)), (e) => {
+  bench({ quick: process.argv.includes('--quick'), sizes, incognito: process.argv.includes('--incognito') }).then((r) => console.log(JSON.stringify(r, null, 2)), (e) => {
     console.error(e);
     process.exit(1);
   });

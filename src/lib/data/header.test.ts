@@ -97,7 +97,7 @@ describe('readHeader', () => {
     expect(a.reads).toBe(2);
     const text = new TextEncoder().encode('just some notes, not a photo');
     expect(await readHeader(text.length, counted(text).read)).toBeNull();
-    const blob = new Blob([jpeg(rngFor(3, 'blob'), { w: 640, h: 480, orientation: 3, thumb: 30_000 })]);
+    const blob = new Blob([jpeg(rngFor(3, 'blob'), { w: 640, h: 480, orientation: 3, thumb: 30_000 }) as BlobPart]);
     expect(await readHeader(blob.size, blobRange(blob))).toEqual({ format: 'jpeg', width: 640, height: 480 });
   });
 });
