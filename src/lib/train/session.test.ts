@@ -118,6 +118,16 @@ describe('TrainSession (tiny config, CPU backend, fake clock and store)', { time
     h.session.start(1);
     await h.settled(['done']);
     expect(h.events.flatMap((e) => (e.type === 'eval' ? [e.point.step] : []))).toEqual([0, 2, 4, 6]);
+    // Each evaluation while training is announced just before it (the page clears steps/s and says why the
+    // curve stands still), and the next state after it carries no such mark.
+    const seq = h.events.flatMap((e) => (e.type === 'eval' ? [`eval ${e.point.step}`] : e.type === 'state' && e.evaluating ? [`announce ${e.step}`] : []));
+    expect(seq).toEqual(['eval 0', 'announce 2', 'eval 2', 'announce 4', 'eval 4', 'announce 6', 'eval 6']);
+    for (let i = 0; i < h.events.length; i++) {
+      const e = h.events[i];
+      if (e.type !== 'eval' || e.point.step === 0) continue;
+      const next = h.events.slice(i + 1).find((x) => x.type === 'state');
+      expect(next && next.type === 'state' && !next.evaluating && !next.message).toBe(true);
+    }
     h.session.dispose();
   });
 

@@ -66,6 +66,7 @@ const PHASES = ['making the dataset', 'measuring this device', 'compiling kernel
 
 /** Shown next to the run state while the warm-up step compiles the kernels. */
 const WARMING = 'warming up: compiling kernels';
+const EVALUATING = 'evaluating on held-out images (trained encoder, random encoder, raw pixels): training continues after it';
 
 /** What the page says about a training split streamed from storage (undefined when it is in memory). */
 function streamInfo(r: TrainingRun): DatasetInfo['streamed'] {
@@ -438,9 +439,14 @@ export class TrainSession {
         // share of the time (evalSchedule.ts).
         const last = this.#lastEval && { sinceSec: (this.#clock() - this.#lastEval.endedAt) / 1000, costSec: this.#lastEval.costMs / 1000 };
         if (evaluationDue(r.step, cfg, r.time, last)) {
+          // Say so: the curve and the rates stand still while it runs (the page clears steps/s).
+          const took = this.#lastEval ? ` · the last one took ${Math.max(1, Math.round(this.#lastEval.costMs / 1000))} s` : '';
+          this.#emit({ type: 'state', runId: id, state: this.#state, step: r.step, message: `${EVALUATING}${took}`, evaluating: true });
           const t = this.#clock();
           await this.evaluate(id);
           this.#lastEval = { endedAt: this.#clock(), costMs: this.#clock() - t };
+          if (id !== this.#runId) return;
+          this.#emit({ type: 'state', runId: id, state: this.#state, step: r.step, memory: this.#memory() });
           r.resetClock(); // evaluation time is not training time
         }
         if (this.#clock() - this.#lastCheckpoint.at > cfg.checkpointSec * 1000) await this.#checkpoint(id);

@@ -150,7 +150,8 @@ export interface AutoChoice {
 /** What a training session tells the page. Every event carries the run it belongs to. */
 export type TrainEvent =
   | { type: 'ready'; runId: number; backend: BackendInfo; dataset: DatasetInfo; ceilings: Ceilings; params: number }
-  | { type: 'state'; runId: number; state: RunState; step: number; message?: string; memory?: MemoryInfo; progress?: Progress }
+  /** `evaluating`: a held-out evaluation pauses training now (the state stays 'training'). */
+  | { type: 'state'; runId: number; state: RunState; step: number; message?: string; memory?: MemoryInfo; progress?: Progress; evaluating?: boolean }
   /** The device measurement's choice (train/calibrate.ts) and the config the run uses with it. */
   | { type: 'calibrated'; runId: number; choice: Choice; config: Config; cached: boolean }
   /** A resumed run's curves so far. */

@@ -367,8 +367,8 @@ export class TrainerClient {
         this.note = m.message ?? '';
         this.progress = m.progress ?? null;
         if (m.state === 'training' || m.state === 'error' || m.state === 'done') this.pendingStart = false;
-        // Rates describe training: a paused run has none.
-        if (m.state !== 'training') this.stepsPerSec = 0;
+        // Rates describe training: a paused run, or one stopped for an evaluation, has none.
+        if (m.state !== 'training' || m.evaluating) this.stepsPerSec = 0;
         if (m.memory) this.memory = m.memory;
         break;
       case 'history':
