@@ -21,11 +21,13 @@ async function build(outDir: string, version: string): Promise<void> {
 const stepOf = async (page: Page) => Number(await page.getByTestId('step').textContent());
 const workerChunks = (dir: string) => readdirSync(join(dir, 'assets')).filter((f) => f.includes('.worker-')).sort();
 
-/** Collects failed requests and error responses of a page, and uncaught errors. */
+/** Collects failed requests (other than ones the page cancelled) and error responses of a page, and uncaught errors. */
 function watch(page: Page): { problems: string[] } {
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`error: ${e.message}`));
-  page.on('requestfailed', (r) => problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
+  // net::ERR_ABORTED is a request the page itself dropped (a reload cancels the old document's favicon fetch);
+  // a missing file shows as an error response and an offline miss as another network error.
+  page.on('requestfailed', (r) => r.failure()?.errorText !== 'net::ERR_ABORTED' && problems.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('response', (r) => r.status() >= 400 && problems.push(`${r.status()}: ${r.url()}`));
   return { problems };
 }
