@@ -1,5 +1,5 @@
 /**
- * Training benchmark in Node (tfjs CPU backend, and WebGPU through Dawn where a Vulkan driver exists),
+ * Training benchmark in Node (tfjs CPU backend, and WebGPU through Dawn: Vulkan, or OpenGL ES without it),
  * reusing the real step (createTrainer) and the real loop (TrainingRun), never a copy. For each backend:
  * the large-matmul rate, throughput of tiny/demo (/paper) with the baseline and fast implementations,
  * efficiency (useful FLOP/s ÷ matmul FLOP/s), a per-kernel profile, GPU→CPU reads and bytes uploaded per
@@ -262,6 +262,7 @@ export default async function bench(opts: TrainBenchOptions): Promise<Record<str
         console.log(`train bench: webgpu skipped: ${g.note}`);
         continue;
       }
+      B.dawn = g.note;
     }
     disposeStepCaches();
     const info = await selectBackend(backendOf(want));

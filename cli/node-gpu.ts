@@ -1,7 +1,7 @@
 /**
  * Make tfjs-backend-webgpu usable in Node through the `webgpu` package (Dawn). Must run before the backend
- * is imported (it registers only where navigator.gpu exists). On a machine without a GPU driver, Dawn can
- * use Chromium's SwiftShader Vulkan ICD when it is installed.
+ * is imported (it registers only where navigator.gpu exists). Where a GPU has no Vulkan driver, Dawn's
+ * OpenGL ES backend; on a machine without a GPU driver, Chromium's SwiftShader Vulkan ICD when installed.
  */
 import { existsSync } from 'node:fs';
 
@@ -17,29 +17,67 @@ export interface NodeGpuOptions {
   dawnFlags?: string[];
 }
 
-export async function installNodeWebGpu(opts: NodeGpuOptions): Promise<{ ok: boolean; note: string; software?: boolean }> {
+const describe = (a: Adapter): string => {
+  const info = a.info ?? {};
+  return `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`.replace(/\s+/g, ' ').trim();
+};
+const isSoftware = (text: string) => /swiftshader|llvmpipe|softpipe|cpu/i.test(text);
+
+/**
+ * Dawn's OpenGL ES backend, for GPUs whose machine has no Vulkan driver (containers that mount NVIDIA's
+ * EGL/GLX libraries only). It has no core adapter, so every adapter request asks for the compatibility
+ * feature level; EGL needs no display with the surfaceless platform.
+ */
+function openGlEs(mod: DawnModule, flags: string[]): Gpu {
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  const gpu = mod.create([...flags, 'backend=opengles']);
+  const native = gpu as Gpu & { getPreferredCanvasFormat?: () => string; wgslLanguageFeatures?: unknown };
+  return {
+    requestAdapter: (o?: object) => native.requestAdapter({ ...o, featureLevel: 'compatibility' }),
+    getPreferredCanvasFormat: () => native.getPreferredCanvasFormat?.() ?? 'rgba8unorm',
+    get wgslLanguageFeatures() {
+      return native.wgslLanguageFeatures;
+    },
+  } as Gpu;
+}
+
+type DawnModule = { create: (args: string[]) => Gpu; globals: Record<string, unknown> };
+
+/**
+ * Adapters are tried in this order, keeping the first hardware one: Vulkan (the machine's driver), then
+ * OpenGL ES (EGL). With `allowSoftware`, a software adapter is used when no hardware one exists:
+ * SwiftShader's Vulkan ICD when installed (faster than Mesa's llvmpipe), else the software one found.
+ */
+export async function installNodeWebGpu(opts: NodeGpuOptions): Promise<{ ok: boolean; note: string; software?: boolean; dawnBackend?: 'vulkan' | 'opengles' }> {
   if ((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return { ok: true, note: 'navigator.gpu already present' };
-  let mod: { create: (args: string[]) => Gpu; globals: Record<string, unknown> };
+  let mod: DawnModule;
   try {
     mod = (await import('webgpu')) as never;
   } catch (e) {
     return { ok: false, note: `the webgpu package could not load: ${(e as Error).message}` };
   }
-  const make = async () => {
-    const gpu = mod.create(opts.dawnFlags ?? []);
-    return { gpu, adapter: await gpu.requestAdapter({ powerPreference: 'high-performance' }) };
+  const flags = opts.dawnFlags ?? [];
+  const attempt = async (dawnBackend: 'vulkan' | 'opengles') => {
+    const gpu = dawnBackend === 'vulkan' ? mod.create(flags) : openGlEs(mod, flags);
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+    return adapter ? { gpu, adapter, dawnBackend, text: describe(adapter) } : null;
   };
-  let { gpu, adapter } = await make();
-  if (!adapter && opts.allowSoftware && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
-    process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
-    ({ gpu, adapter } = await make());
+  const tried = [await attempt('vulkan')];
+  if (!tried[0] || isSoftware(tried[0].text)) tried.push(await attempt('opengles'));
+  let pick = tried.find((t) => t && !isSoftware(t.text)) ?? null;
+  if (!pick && opts.allowSoftware) {
+    if (!tried[0] && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
+      process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
+      tried.push(await attempt('vulkan'));
+    }
+    pick = [...tried].reverse().find((t) => t && /swiftshader/i.test(t.text)) ?? tried.find((t) => t) ?? null;
   }
-  if (!adapter) return { ok: false, note: 'WebGPU (Dawn): no adapter (no Vulkan driver?)' };
-  const info = adapter.info ?? {};
-  const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`;
-  const software = /swiftshader|llvmpipe|cpu/i.test(text);
-  if (software && !opts.allowSoftware) return { ok: false, note: `WebGPU (Dawn): only a software adapter (${info.description || 'SwiftShader'})` };
+  if (!pick) {
+    const soft = tried.find((t) => t);
+    return { ok: false, note: soft ? `WebGPU (Dawn): only a software adapter (${soft.text})` : 'WebGPU (Dawn): no adapter (neither Vulkan nor OpenGL ES)' };
+  }
   Object.assign(globalThis, mod.globals);
-  Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu }, configurable: true, writable: true });
-  return { ok: true, note: text.replace(/\s+/g, ' ').trim(), software };
+  Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu: pick.gpu }, configurable: true, writable: true });
+  const note = `${pick.text} (Dawn ${pick.dawnBackend === 'vulkan' ? 'Vulkan' : 'OpenGL ES, compatibility'})`;
+  return { ok: true, note, software: isSoftware(pick.text), dawnBackend: pick.dawnBackend };
 }

@@ -3,20 +3,23 @@
 #   node.xz          this machine's node binary, stripped and xz-compressed
 #   bench.mjs        esbuild bundle of bench/gpu/entry.ts (bench/train.ts + tfjs + the app's training core)
 #   node_modules/webgpu/{index.js,package.json,dist/linux-x64/dawn.node}   Dawn for Node
-#   lib/libvulkan.so.1   the Vulkan loader, used only where the machine has none
+#   lib/libvulkan.so.1   the Vulkan loader, used only where the machine has none (when this machine has one)
+#   egl/libEGL.so.1, libGLdispatch.so.0   the GLVND EGL loader, for Dawn's OpenGL ES backend where the
+#                        machine has NVIDIA's EGL driver but no loader
 # Then: bash bench/gpu/run.sh  (there), results in $OUT/gpu.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PACK=bench/gpu/pack
 KEEP=$( [ -f "$PACK/node.xz" ] && [ "$PACK/node.xz" -nt "$(command -v node)" ] && echo 1 || true)
 [ -n "$KEEP" ] && mv "$PACK/node.xz" /tmp/bench-node.xz.keep
-rm -rf "$PACK" && mkdir -p "$PACK/node_modules/webgpu/dist/linux-x64" "$PACK/lib"
+rm -rf "$PACK" && mkdir -p "$PACK/node_modules/webgpu/dist/linux-x64" "$PACK/lib" "$PACK/egl"
 npx esbuild bench/gpu/entry.ts --bundle --platform=node --format=esm --target=node20 \
   --external:webgpu --outfile="$PACK/bench.mjs" --log-level=warning \
   --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 cp node_modules/webgpu/index.js node_modules/webgpu/package.json "$PACK/node_modules/webgpu/"
 cp node_modules/webgpu/dist/linux-x64/dawn.node "$PACK/node_modules/webgpu/dist/linux-x64/"
 cp -L /usr/lib/x86_64-linux-gnu/libvulkan.so.1 "$PACK/lib/" 2>/dev/null || echo "prepare: no libvulkan.so.1 here to pack"
+for L in libEGL.so.1 libGLdispatch.so.0; do cp -L "/usr/lib/x86_64-linux-gnu/$L" "$PACK/egl/" 2>/dev/null || echo "prepare: no $L here to pack"; done
 if [ -n "$KEEP" ]; then mv /tmp/bench-node.xz.keep "$PACK/node.xz"   # compressing node takes minutes on 2 cores
 else
   NODE_BIN=$(command -v node)

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs the packed Node WebGPU benchmark on a GPU machine (see prepare.sh). Uses the machine's NVIDIA Vulkan
 # driver (no VK_ICD_FILENAMES override unless no ICD manifest exists, then one is written for the NVIDIA
-# library). Writes $OUT/gpu.json (+ env.txt with what the machine has). Extra args go to the bench.
+# library); where Vulkan gives no adapter, the bench falls back to Dawn's OpenGL ES backend on NVIDIA's EGL
+# driver (cli/node-gpu.ts), for which this script supplies the GLVND loader and vendor file when missing.
+# Writes $OUT/gpu.json (+ env.txt with what the machine has). Extra args go to the bench.
 set -uo pipefail
 cd "$(dirname "$0")/pack"
 OUT=${OUT:-$PWD/out}; mkdir -p "$OUT"; export OUT
 T=$(mktemp -d)
 { echo "== nvidia-smi"; nvidia-smi -L 2>&1; nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1
   echo "== icd"; ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>&1
-  echo "== libs"; ldconfig -p 2>/dev/null | grep -Ei "vulkan|GLX_nvidia|nvidia-vk" ; uname -a; nproc; } > "$OUT/env.txt" 2>&1
+  echo "== libs"; ldconfig -p 2>/dev/null | grep -Ei "vulkan|GLX_nvidia|nvidia-vk|EGL|GLdispatch" ; uname -a; nproc
+  echo "== egl vendors"; ls /usr/share/glvnd/egl_vendor.d /etc/glvnd/egl_vendor.d 2>&1; } > "$OUT/env.txt" 2>&1
 if command -v xz >/dev/null; then xz -dc node.xz > "$T/node"
 else python3 -c "import lzma,shutil,sys; shutil.copyfileobj(lzma.open('node.xz'), open(sys.argv[1],'wb'))" "$T/node"; fi
 chmod +x "$T/node"
@@ -28,6 +31,20 @@ if ! probe >> "$OUT/env.txt"; then
   done
 fi
 cat /usr/share/vulkan/icd.d/*.json >> "$OUT/env.txt" 2>&1
+# For the OpenGL ES fallback: the GLVND EGL loader (packed) where the machine has none, and a vendor file
+# naming NVIDIA's EGL driver where GLVND has none for it.
+ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1 ' || export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$PWD/egl"
+if ! ls /usr/share/glvnd/egl_vendor.d/*nvidia* /etc/glvnd/egl_vendor.d/*nvidia* >/dev/null 2>&1; then
+  NV=$(ldconfig -p 2>/dev/null | grep -o '/[^ ]*libEGL_nvidia.so.0' | head -1)
+  if [ -n "$NV" ]; then
+    printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s"}}\n' "$NV" > "$T/10_nvidia.json"
+    export __EGL_VENDOR_LIBRARY_FILENAMES="$T/10_nvidia.json"; echo "run.sh: EGL vendor file for $NV" >> "$OUT/env.txt"
+  fi
+fi
+export EGL_PLATFORM=surfaceless
+"$T/node" --input-type=module -e "import { create } from './node_modules/webgpu/index.js';
+  const a = await create(['backend=opengles']).requestAdapter({ featureLevel: 'compatibility' });
+  console.log(a ? 'opengles adapter: ' + a.info.description + ' / ' + a.info.device : 'no opengles adapter'); process.exit(0);" >> "$OUT/env.txt" 2>&1
 "$T/node" --version
 "$T/node" bench.mjs "$@" 2>&1 | tee "$OUT/log.txt"
 rc=${PIPESTATUS[0]}
