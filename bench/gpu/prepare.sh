@@ -18,7 +18,12 @@ npx esbuild bench/gpu/entry.ts --bundle --platform=node --format=esm --target=no
   --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 cp node_modules/webgpu/index.js node_modules/webgpu/package.json "$PACK/node_modules/webgpu/"
 cp node_modules/webgpu/dist/linux-x64/dawn.node "$PACK/node_modules/webgpu/dist/linux-x64/"
-cp -L /usr/lib/x86_64-linux-gnu/libvulkan.so.1 "$PACK/lib/" 2>/dev/null || echo "prepare: no libvulkan.so.1 here to pack"
+# the Vulkan loader: this machine's, else extracted from Debian's libvulkan1 package (apt-get download)
+if ! cp -L /usr/lib/x86_64-linux-gnu/libvulkan.so.1 "$PACK/lib/" 2>/dev/null; then
+  D=$(mktemp -d); (cd "$D" && apt-get download -q libvulkan1 >/dev/null 2>&1 && dpkg-deb -x libvulkan1_*.deb x) \
+    && cp -L "$D"/x/usr/lib/x86_64-linux-gnu/libvulkan.so.1 "$PACK/lib/" || echo "prepare: no libvulkan.so.1 to pack"
+  rm -rf "$D"
+fi
 for L in libEGL.so.1 libGLdispatch.so.0; do cp -L "/usr/lib/x86_64-linux-gnu/$L" "$PACK/egl/" 2>/dev/null || echo "prepare: no $L here to pack"; done
 if [ -n "$KEEP" ]; then mv /tmp/bench-node.xz.keep "$PACK/node.xz"   # compressing node takes minutes on 2 cores
 else

@@ -33,8 +33,16 @@ fi
 cat /usr/share/vulkan/icd.d/*.json >> "$OUT/env.txt" 2>&1
 # For the OpenGL ES fallback: the GLVND EGL loader (packed) where the machine has none, and a vendor file
 # naming NVIDIA's EGL driver where GLVND has none for it.
-ldconfig -p 2>/dev/null | grep -q 'libEGL.so.1 ' || export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$PWD/egl"
-if ! ls /usr/share/glvnd/egl_vendor.d/*nvidia* /etc/glvnd/egl_vendor.d/*nvidia* >/dev/null 2>&1; then
+# Dawn opens the unversioned libEGL.so: link it to the machine's GLVND loader, or the packed one.
+mkdir -p "$T/egl"
+if ! ldconfig -p 2>/dev/null | grep -q 'libEGL.so ' || [ -n "${PACKED_EGL:-}" ]; then
+  SYS=$(ldconfig -p 2>/dev/null | grep -o '/[^ ]*/libEGL.so.1$' | head -1)
+  if [ -n "$SYS" ] && [ -z "${PACKED_EGL:-}" ]; then ln -s "$SYS" "$T/egl/libEGL.so"
+  else cp egl/* "$T/egl/" && ln -s libEGL.so.1 "$T/egl/libEGL.so"; fi
+  export LD_LIBRARY_PATH="$T/egl${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "run.sh: libEGL.so -> $(readlink "$T/egl/libEGL.so")" >> "$OUT/env.txt"
+fi
+if ! ls /usr/share/glvnd/egl_vendor.d/*nvidia* >/dev/null 2>&1 && ! ls /etc/glvnd/egl_vendor.d/*nvidia* >/dev/null 2>&1; then
   NV=$(ldconfig -p 2>/dev/null | grep -o '/[^ ]*libEGL_nvidia.so.0' | head -1)
   if [ -n "$NV" ]; then
     printf '{"file_format_version":"1.0.0","ICD":{"library_path":"%s"}}\n' "$NV" > "$T/10_nvidia.json"
