@@ -6,7 +6,7 @@
  * in flight, in the same browser.
  */
 import { defaultConcurrency } from '../src/lib/data/importer';
-import type { FromImportWorker, ToImportWorker } from '../src/lib/data/importProtocol';
+import { answerNeed, folderJob, type FromImportWorker } from '../src/lib/data/importProtocol';
 import { deleteDataset, newId } from '../src/lib/data/store';
 
 export interface PageResult {
@@ -92,10 +92,14 @@ async function importOnce(files: File[], size: number, concurrency?: number): Pr
   const w = new Worker(new URL('../src/lib/worker/import.worker.ts', import.meta.url), { type: 'module' });
   const id = newId('bench');
   const t0 = performance.now();
+  // the app's protocol (importJob.svelte.ts): paths and sizes first, File handles as the worker asks for them
+  const picked = files.map((file) => ({ path: `bench/${file.name}`, file }));
   const out = await new Promise<FromImportWorker>((res) => {
-    w.onmessage = (ev: MessageEvent<FromImportWorker>) => ev.data.type !== 'progress' && res(ev.data);
-    const msg: ToImportWorker = { type: 'folder', jobId: 1, id, size, seed: 1, files: files.map((file) => ({ path: `bench/${file.name}`, file })), concurrency };
-    w.postMessage(msg);
+    w.onmessage = (ev: MessageEvent<FromImportWorker>) => {
+      if (ev.data.type === 'need') w.postMessage(answerNeed(picked, ev.data));
+      else if (ev.data.type !== 'progress') res(ev.data);
+    };
+    w.postMessage(folderJob(picked, { jobId: 1, id, size, seed: 1, concurrency }));
   });
   const sec = (performance.now() - t0) / 1000;
   w.terminate();

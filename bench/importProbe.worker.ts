@@ -4,6 +4,7 @@
  * gap between bare decoding and the import can be split into its parts. 8 files in flight, in order.
  */
 import { decodeToRgb } from '../src/lib/data/decode';
+import { arraySource } from '../src/lib/data/folderSource';
 import { prepareImage, importFolder, type Decoder } from '../src/lib/data/importer';
 import { PixelBudget, DECODE_BUDGET_PIXELS } from '../src/lib/data/importPace';
 import { DatasetWriter, deleteDataset, newId } from '../src/lib/data/store';
@@ -112,7 +113,7 @@ scope.onmessage = async (ev: MessageEvent<{ files: File[]; variant: string }>) =
   }
   else if (variant === 'import') {
     const id = newId('probe');
-    await importFolder({ id, size: 64, seed: 1, files: files.map((file) => ({ path: `p/${file.name}`, file })), decode: decodeToRgb, concurrency: 8 });
+    await importFolder({ id, size: 64, seed: 1, source: arraySource(files.map((file) => ({ path: `p/${file.name}`, file }))), decode: decodeToRgb, concurrency: 8 });
     const t = performance.now();
     await deleteDataset(id);
     scope.postMessage({ s: (t - t0) / 1000 });

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { resizeRgb } from './decode';
+import { arraySource } from './folderSource';
 import { ImportCancelled, ImportFailed, importBinary, importFolder, planFolder, heldOutCount, MIN_HELD_OUT_PER_CLASS, MIN_HELD_OUT_UNLABELED } from './importer';
 import { DatasetWriter, StorageError, listDatasets, loadDataset } from './store';
 import { cifarBytes, hwc, makeTar, stlBytes } from './testFiles';
@@ -69,7 +70,7 @@ describe('importFolder', () => {
       { path: 'set/b <"x">🙂/gone.png', file: vanished },
     ];
     const progress: number[] = [];
-    const m = await importFolder({ id: 'f1', size: 32, seed: 1, files, decode: fakeDecode, concurrency: 3, onProgress: (p) => progress.push(p.done) });
+    const m = await importFolder({ id: 'f1', size: 32, seed: 1, source: arraySource(files), decode: fakeDecode, concurrency: 3, onProgress: (p) => progress.push(p.done) });
     expect(m).toMatchObject({ name: 'set', train: 5, test: 2, classNames: ['a', 'b <"x">🙂'], classCounts: [4, 3] });
     const reasons = Object.fromEntries(m.skipped.map((s) => [s.name.split('/').pop(), s.reason]));
     expect(reasons).toEqual({
@@ -97,17 +98,17 @@ describe('importFolder', () => {
   });
 
   it('fails with every reason when nothing can be imported, and on an empty folder', async () => {
-    const err = await importFolder({ id: 'f2', size: 32, seed: 1, files: [{ path: 'x/a.txt', file: new Blob(['hi']) }], decode: fakeDecode }).catch((e) => e);
+    const err = await importFolder({ id: 'f2', size: 32, seed: 1, source: arraySource([{ path: 'x/a.txt', file: new Blob(['hi']) }]), decode: fakeDecode }).catch((e) => e);
     expect(err).toBeInstanceOf(ImportFailed);
     expect(err.skipped).toHaveLength(1);
-    await expect(importFolder({ id: 'f3', size: 32, seed: 1, files: [], decode: fakeDecode })).rejects.toThrow(/folder is empty/);
+    await expect(importFolder({ id: 'f3', size: 32, seed: 1, source: arraySource([]), decode: fakeDecode })).rejects.toThrow(/folder is empty/);
     expect(await allKeys()).toEqual([]);
   });
 
   it('cancels cleanly, leaving nothing behind', async () => {
     const files = Array.from({ length: 600 }, (_, i) => good('a', i % 20));
     const ctrl = new AbortController();
-    const run = importFolder({ id: 'f4', size: 32, seed: 1, files, decode: fakeDecode, signal: ctrl.signal, onProgress: (p) => p.done >= 300 && ctrl.abort() });
+    const run = importFolder({ id: 'f4', size: 32, seed: 1, source: arraySource(files), decode: fakeDecode, signal: ctrl.signal, onProgress: (p) => p.done >= 300 && ctrl.abort() });
     await expect(run).rejects.toBeInstanceOf(ImportCancelled);
     expect(await allKeys()).toEqual([]);
   });
@@ -125,7 +126,7 @@ describe('importFolder', () => {
     } as typeof orig;
     try {
       const files = Array.from({ length: 700 }, (_, i) => good('a', i % 20));
-      await expect(importFolder({ id: 'f5', size: 32, seed: 1, files, decode: fakeDecode })).rejects.toBeInstanceOf(StorageError);
+      await expect(importFolder({ id: 'f5', size: 32, seed: 1, source: arraySource(files), decode: fakeDecode })).rejects.toBeInstanceOf(StorageError);
     } finally {
       proto.put = orig;
     }
@@ -164,7 +165,7 @@ describe('bounded memory', () => {
     // photos of 1 to 4 MP (headers only: the fake decoder never reads pixels)
     const files = Array.from({ length: nFiles }, (_, i) => ({ path: `big/${i}.png`, file: png(1000 + (i % 4) * 500, 1000, 'A') }));
     const m = await importFolder({
-      id: `mem${nFiles}`, size: 8, seed: 1, files, decode, concurrency, decodeBudgetPixels: budget,
+      id: `mem${nFiles}`, size: 8, seed: 1, source: arraySource(files), decode, concurrency, decodeBudgetPixels: budget,
       onProgress: (p) => (consumed = p.done),
     });
     expect(m.train + m.test).toBe(nFiles);
@@ -202,7 +203,7 @@ describe('a full disk with writes behind the decoding', () => {
     const progress: number[] = [];
     try {
       const files = Array.from({ length: 300 }, (_, i) => ({ path: `f/${i}.png`, file: png(64, 48, 'B') }));
-      err = await importFolder({ id: 'late', size: 32, seed: 1, files, decode: fakeDecode, onProgress: (p) => progress.push(p.done) }).catch((e) => e);
+      err = await importFolder({ id: 'late', size: 32, seed: 1, source: arraySource(files), decode: fakeDecode, onProgress: (p) => progress.push(p.done) }).catch((e) => e);
     } finally {
       proto.put = orig;
     }

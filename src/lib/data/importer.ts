@@ -4,7 +4,8 @@
  * window into a DatasetWriter; the manifest is written last, and a cancel or failure removes the partial
  * dataset, so nothing half-imported ever looks complete.
  */
-import { rngFor } from '../rng';
+import { ReadAhead, type FolderSource } from './folderSource';
+import { planFolder } from './folderPlan';
 import { DECODE_BUDGET_PIXELS, PixelBudget } from './importPace';
 import { CIFAR10_CLASSES, CIFAR_RECORD, CIFAR_SIDE, cifarLengthProblem, cifarSplit, isCifarMeta, parseCifarRecords, parseClassNames } from './cifar';
 import { resizeRgb, sizeProblem, type Sniffed } from './decode';
@@ -13,22 +14,7 @@ import { DatasetWriter, type DatasetManifest, type SkippedFile, type Split } fro
 import { STL10_CLASSES, STL_RECORD, STL_SIDE, parseStlLabels, stlLengthProblem, stlRole, stlToHwc } from './stl';
 import { gunzip, isGzip, streamChunks, tarEntries, wholeRecords } from './tar';
 
-export const MAX_FILES = 100_000;
-export const DEFAULT_TEST_FRACTION = 0.1;
-/** Held-out images each class keeps at least (when it has 15+), so every class is scored on a few. */
-export const MIN_HELD_OUT_PER_CLASS = 5;
-/** Held-out images of an unlabeled folder at least (when it has 60+): enough photos for a map. */
-export const MIN_HELD_OUT_UNLABELED = 20;
-
-/**
- * How many of a group's `n` images to hold out: ~`fraction`, raised to `min` for small groups, but never
- * more than a third (training keeps two thirds) and, from 2 images on, at least one.
- */
-export function heldOutCount(n: number, fraction: number, min: number): number {
-  if (n < 2 || fraction <= 0) return 0;
-  const want = Math.max(Math.round(n * fraction), min);
-  return Math.min(n - 1, Math.max(1, Math.min(want, Math.floor(n / 3))));
-}
+export { DEFAULT_TEST_FRACTION, MAX_FILES, MIN_HELD_OUT_PER_CLASS, MIN_HELD_OUT_UNLABELED, heldOutCount, planFolder, type FolderPlan, type PlannedFile } from './folderPlan';
 
 export interface ImportProgress {
   /** Work done and total, in `unit`s (files for a folder, bytes for binary releases). */
@@ -55,78 +41,6 @@ export class ImportFailed extends Error {
   }
 }
 
-// ---------------------------------------------------------------- folder plan
-
-export interface PlannedFile {
-  index: number;
-  path: string;
-  label: number;
-  split: Split;
-}
-export interface FolderPlan {
-  name: string;
-  classNames: string[];
-  items: PlannedFile[];
-  skipped: SkippedFile[];
-}
-
-const natural = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
-const SYSTEM_FILES = new Set(['thumbs.db', 'desktop.ini', 'icon\r']);
-
-/**
- * Decide classes and splits from relative paths alone (before any decoding). The picked folder's own name
- * is dropped; the first sub-folder below it is the class; files at the top level of a labelled folder are
- * kept with label -1. Per class, a seeded share is held out (see heldOutCount): ~testFraction, but at least
- * MIN_HELD_OUT_PER_CLASS (MIN_HELD_OUT_UNLABELED for a flat folder) where the class is big enough.
- */
-export function planFolder(files: { path: string; size: number }[], seed: number, testFraction = DEFAULT_TEST_FRACTION): FolderPlan {
-  const skipped: SkippedFile[] = [];
-  const parts = files.map((f) => f.path.split('/').filter(Boolean));
-  const first = parts[0]?.[0];
-  const rooted = parts.length > 0 && parts.every((p) => p.length >= 2 && p[0] === first);
-  const rel = rooted ? parts.map((p) => p.slice(1)) : parts;
-  const name = rooted ? first! : 'Imported photos';
-
-  const keep: number[] = [];
-  files.forEach((f, i) => {
-    const base = rel[i][rel[i].length - 1] ?? '';
-    if (rel[i].some((seg) => seg.startsWith('.') || seg === '__MACOSX') || SYSTEM_FILES.has(base.toLowerCase())) {
-      skipped.push({ name: f.path, reason: 'hidden or system file' });
-    } else if (f.size === 0) {
-      skipped.push({ name: f.path, reason: 'empty file (0 bytes)' });
-    } else if (keep.length >= MAX_FILES) {
-      skipped.push({ name: f.path, reason: `over the limit of ${MAX_FILES.toLocaleString('en')} files in one import` });
-    } else keep.push(i);
-  });
-  keep.sort((a, b) => natural.compare(files[a].path, files[b].path) || (files[a].path < files[b].path ? -1 : 1));
-
-  const labeled = keep.some((i) => rel[i].length >= 2);
-  const classNames = labeled ? [...new Set(keep.filter((i) => rel[i].length >= 2).map((i) => rel[i][0]))].sort(natural.compare) : [];
-  const classOf = new Map(classNames.map((c, k) => [c, k]));
-  const items: PlannedFile[] = keep.map((i) => ({
-    index: i,
-    path: files[i].path,
-    label: labeled && rel[i].length >= 2 ? classOf.get(rel[i][0])! : -1,
-    split: 'train',
-  }));
-
-  const rng = rngFor(seed, 'import-split');
-  const groups = new Map<number, PlannedFile[]>();
-  for (const it of items) {
-    const g = groups.get(it.label);
-    if (g) g.push(it);
-    else groups.set(it.label, [it]);
-  }
-  for (const label of [...groups.keys()].sort((a, b) => a - b)) {
-    const g = groups.get(label)!;
-    const nTest = heldOutCount(g.length, testFraction, labeled ? MIN_HELD_OUT_PER_CLASS : MIN_HELD_OUT_UNLABELED);
-    if (nTest === 0) continue;
-    const order = rng.shuffle(Array.from(g.keys())) as number[];
-    for (let k = 0; k < nTest; k++) g[order[k]].split = 'test';
-  }
-  return { name, classNames, items, skipped };
-}
-
 // ---------------------------------------------------------------- folder import
 
 /**
@@ -148,7 +62,8 @@ export interface FolderImportOptions {
   name?: string;
   size: number;
   seed: number;
-  files: { path: string; file: Blob }[];
+  /** Paths and sizes up front, contents on demand (arraySource for files already in hand). */
+  source: FolderSource;
   decode: Decoder;
   signal?: AbortSignal;
   onProgress?: (p: ImportProgress) => void;
@@ -194,14 +109,17 @@ export async function prepareImage(file: Blob, size: number, decode: Decoder, bu
 }
 
 export async function importFolder(o: FolderImportOptions): Promise<DatasetManifest> {
-  if (o.files.length === 0) throw new ImportFailed('The folder is empty: no files were found in it or its sub-folders.');
-  const plan = planFolder(o.files.map((f) => ({ path: f.path, size: f.file.size })), o.seed, o.testFraction);
+  const src = o.source;
+  if (src.count === 0) throw new ImportFailed('The folder is empty: no files were found in it or its sub-folders.');
+  const plan = planFolder(Array.from({ length: src.count }, (_, i) => ({ path: src.path(i), size: src.size(i) })), o.seed, o.testFraction);
   const writer = new DatasetWriter({ id: o.id, name: o.name?.trim() || plan.name, source: 'folder', size: o.size, classNames: plan.classNames });
   const skipped = [...plan.skipped];
-  const total = o.files.length;
+  const total = src.count;
   let done = plan.skipped.length;
   const report = () => o.onProgress?.({ done, total, unit: 'files', imported: writer.count, skipped: skipped.length });
   report();
+  // the file handles in plan order, a batch ahead of the decodes: the whole folder is never held at once
+  const files = new ReadAhead(src, plan.items.map((it) => it.index));
   const window: Promise<{ pixels: Uint8Array } | { reason: string }>[] = [];
   const width = Math.max(1, o.concurrency ?? 4);
   const budget = new PixelBudget(o.decodeBudgetPixels ?? DECODE_BUDGET_PIXELS);
@@ -209,7 +127,7 @@ export async function importFolder(o: FolderImportOptions): Promise<DatasetManif
   try {
     while (next < plan.items.length || window.length) {
       // keep `width` decodes in flight, but consume them in file order so the dataset is deterministic
-      while (window.length < width && next < plan.items.length) window.push(prepareImage(o.files[plan.items[next++].index].file, o.size, o.decode, budget));
+      while (window.length < width && next < plan.items.length) window.push(files.at(next++).then((f) => prepareImage(f, o.size, o.decode, budget)));
       const item = plan.items[next - window.length];
       const r = await window.shift()!;
       if (o.signal?.aborted) throw new ImportCancelled();
@@ -223,7 +141,7 @@ export async function importFolder(o: FolderImportOptions): Promise<DatasetManif
   } catch (e) {
     await Promise.allSettled(window);
     await writer.abort();
-    throw e;
+    throw o.signal?.aborted ? new ImportCancelled() : e;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { ImportProgress } from '../../lib/data/importer';
 import { RateEstimator } from '../../lib/data/importPace';
-import type { FromImportWorker, ToImportWorker } from '../../lib/data/importProtocol';
+import { answerNeed, folderJob, type FromImportWorker, type ToImportWorker } from '../../lib/data/importProtocol';
 import { newId, type DatasetManifest, type SkippedFile } from '../../lib/data/store';
 import type { PickedFile } from './folderEntries';
 
@@ -22,6 +22,8 @@ export class ImportJob {
   activeId = $state<string | null>(null);
   #worker: Worker | null = null;
   #jobId = 0;
+  /** The running folder job's files, whose handles the worker pulls a batch at a time; dropped when it ends. */
+  #picked: PickedFile[] | null = null;
   /** Smoothed pace of `progress.done` (files, or bytes for binary releases), fed by each progress message. */
   #pace = new RateEstimator();
   /** Called with each finished dataset (the view refreshes its list). */
@@ -75,13 +77,15 @@ export class ImportJob {
     }
     const id = newId('ds');
     this.activeId = id;
-    this.#start({ type: 'folder', jobId: ++this.#jobId, id, name, size, seed, files });
+    this.#picked = files;
+    this.#start(folderJob(files, { jobId: ++this.#jobId, id, name, size, seed }));
   }
 
   binary(files: File[], size: number): void {
     if (this.phase === 'running') return;
     const id = newId('ds');
     this.activeId = id;
+    this.#picked = null;
     this.#start({ type: 'binary', jobId: ++this.#jobId, id, size, files });
   }
 
@@ -93,10 +97,15 @@ export class ImportJob {
     this.phase = 'error';
     this.error = message;
     this.activeId = null;
+    this.#picked = null;
   }
 
   #on(m: FromImportWorker): void {
     if (m.jobId !== this.#jobId) return;
+    if (m.type === 'need') {
+      if (this.#picked) this.#worker?.postMessage(answerNeed(this.#picked, m));
+      return;
+    }
     this.now = performance.now();
     switch (m.type) {
       case 'progress':
@@ -107,11 +116,13 @@ export class ImportJob {
         this.phase = 'done';
         this.manifest = m.manifest;
         this.activeId = null;
+        this.#picked = null;
         this.ondone?.(m.manifest);
         break;
       case 'cancelled':
         this.phase = 'cancelled';
         this.activeId = null;
+        this.#picked = null;
         break;
       case 'error':
         this.#fail(m.message);
