@@ -62,8 +62,10 @@ export async function installNodeWebGpu(opts: NodeGpuOptions): Promise<{ ok: boo
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
     return adapter ? { gpu, adapter, dawnBackend, text: describe(adapter) } : null;
   };
-  const tried = [await attempt('vulkan')];
-  if (!tried[0] || isSoftware(tried[0].text)) tried.push(await attempt('opengles'));
+  // DAWN_BACKEND=opengles|vulkan tries only that one (the GPU bench measures the fallback with it)
+  const only = process.env.DAWN_BACKEND === 'opengles' || process.env.DAWN_BACKEND === 'vulkan' ? process.env.DAWN_BACKEND : null;
+  const tried = [only === 'opengles' ? null : await attempt('vulkan')];
+  if (only !== 'vulkan' && (!tried[0] || isSoftware(tried[0].text))) tried.push(await attempt('opengles'));
   let pick = tried.find((t) => t && !isSoftware(t.text)) ?? null;
   if (!pick && opts.allowSoftware) {
     if (!tried[0] && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
