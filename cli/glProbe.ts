@@ -20,7 +20,7 @@ async function grads(backend: string): Promise<Float32Array[]> {
   await tf.ready();
   const x = tf.tensor4d(Array.from({ length: 2 * 9 * 9 * 3 }, (_, i) => Math.sin(i * 0.37)), [2, 9, 9, 3]);
   const w = tf.tensor4d(Array.from({ length: 3 * 3 * 3 * 4 }, (_, i) => Math.cos(i * 0.11)), [3, 3, 3, 4]);
-  const f = (a: tf.Tensor4D, b: tf.Tensor4D) => tf.conv2d(a, b, 1, 'same').square().sum() as tf.Scalar;
+  const f = (a: tf.Tensor, b: tf.Tensor) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same').square().sum();
   const [dx, dw] = tf.grads(f)([x, w]);
   return [(await dx.data()) as Float32Array, (await dw.data()) as Float32Array];
 }
