@@ -162,10 +162,15 @@ async function measure(n: number, port: number, incognito: boolean): Promise<Rec
   // the 2 cores and slowed the import it measured (0.61× the bare decode rate under it, 0.8× without)
   let procs: { pid: number; type: string }[] = [];
   let listed = 0;
+  // the renderer's growth every 5 s: a plateau (garbage collected in cycles) or a climb with the photos imported
+  const series: number[] = [];
+  let ticks = 0;
   const sampler = setInterval(() => {
     if (phase !== 'import') return;
     if (performance.now() - listed > 5000) [procs, listed] = [childProcesses(), performance.now()];
-    for (const [k, v] of Object.entries(rssMB(procs))) peaks[k] = Math.max(peaks[k] ?? 0, v);
+    const now = rssMB(procs);
+    for (const [k, v] of Object.entries(now)) peaks[k] = Math.max(peaks[k] ?? 0, v);
+    if (ticks++ % 20 === 19) series.push(Math.round((now.renderer ?? 0) - (before.renderer ?? 0)));
   }, 250);
   const loadBefore = load();
   const browser = await freshBrowser(incognito);
@@ -206,6 +211,8 @@ async function measure(n: number, port: number, incognito: boolean): Promise<Rec
       browser_rss_growth_mb: Math.round(peak - rssBefore),
       /** Per Chromium process type: [before, peak] MB (each type's own peak). */
       rss_by_process_mb: byType,
+      /** The renderer (page and workers) every 5 s of the import, MB above just before it. */
+      renderer_growth_every_5s_mb: series,
       load_avg_before: loadBefore,
       load_avg_after: load(),
     };

@@ -15,6 +15,10 @@ onmessage = async (ev) => {
   const m = ev.data;
   if (m.step === 'files') files = m.files;
   else if (m.step === 'slices') for (const f of files) held.push(new Uint8Array(await f.slice(0, 65536).arrayBuffer()).length);
+  else if (m.step === 'slice-only') { for (const f of files) held.push(f.slice(0, 4096).size); held = []; }
+  else if (m.step === 'slices4k') for (const f of files) held.push(new Uint8Array(await f.slice(0, 4096).arrayBuffer()).length);
+  else if (m.step === 'whole') for (const f of files) held.push(new Uint8Array(await f.arrayBuffer()).length);
+  else if (m.step === 'bitmaps') for (const f of files) (await createImageBitmap(f, 80, 0, 480, 480, { resizeWidth: 64, resizeHeight: 64 })).close();
   else if (m.step === 'decode') {
     const win = []; let next = 0; const n = Math.min(m.n, files.length);
     while (next < n || win.length) {
@@ -47,7 +51,10 @@ async function step(name: string, extra: Record<string, unknown> = {}): Promise<
   });
 }
 
-/** Runs one probe step: 'files' (clone the chosen Files into the worker), 'slices', 'decode', 'idb', 'gc', 'drop'. */
+/**
+ * Runs one probe step: 'files' (clone the chosen Files into the worker), 'slices' / 'slices4k' / 'slice-only' /
+ * 'whole' / 'bitmaps' (bench/importSlices.ts), 'decode', 'idb', 'import', 'gc', 'drop', 'terminate'.
+ */
 async function probe(name: string, opts: { n?: number; chunks?: number; gc?: boolean; variants?: string[] } = {}): Promise<void> {
   const files = Array.from((document.getElementById('files') as HTMLInputElement).files ?? []);
   if (name === 'files') return step('files', { files, gc: opts.gc });
@@ -95,6 +102,11 @@ async function probe(name: string, opts: { n?: number; chunks?: number; gc?: boo
       rates[variant] = +((opts.n ?? 0) / s).toFixed(1);
       console.log(`probe:stage ${variant} ${rates[variant]} images/s`);
     }
+    return;
+  }
+  if (name === 'terminate') {
+    worker?.terminate();
+    worker = null;
     return;
   }
   if (name === 'idb-delete') return deleteDataset((globalThis as unknown as { lastProbeId: string }).lastProbeId);
