@@ -17,6 +17,7 @@ onmessage = async (ev) => {
   else if (m.step === 'slices') for (const f of files) held.push(new Uint8Array(await f.slice(0, 65536).arrayBuffer()).length);
   else if (m.step === 'slice-only') { for (const f of files) held.push(f.slice(0, 4096).size); held = []; }
   else if (m.step === 'slices4k') for (const f of files) held.push(new Uint8Array(await f.slice(0, 4096).arrayBuffer()).length);
+  else if (m.step === 'stream-head') for (const f of files) { const r = f.stream().getReader(); held.push((await r.read()).value.length); await r.cancel(); }
   else if (m.step === 'whole') for (const f of files) held.push(new Uint8Array(await f.arrayBuffer()).length);
   else if (m.step === 'bitmaps') for (const f of files) (await createImageBitmap(f, 80, 0, 480, 480, { resizeWidth: 64, resizeHeight: 64 })).close();
   else if (m.step === 'decode') {
@@ -53,7 +54,7 @@ async function step(name: string, extra: Record<string, unknown> = {}): Promise<
 
 /**
  * Runs one probe step: 'files' (clone the chosen Files into the worker), 'slices' / 'slices4k' / 'slice-only' /
- * 'whole' / 'bitmaps' (bench/importSlices.ts), 'decode', 'idb', 'import', 'gc', 'drop', 'terminate'.
+ * 'stream-head' / 'whole' / 'bitmaps' (bench/importSlices.ts), 'decode', 'idb', 'import', 'gc', 'drop', 'terminate'.
  */
 async function probe(name: string, opts: { n?: number; chunks?: number; gc?: boolean; variants?: string[] } = {}): Promise<void> {
   const files = Array.from((document.getElementById('files') as HTMLInputElement).files ?? []);

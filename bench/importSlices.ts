@@ -3,8 +3,8 @@
  * the Blob work an import does per file, after garbage collection. N chosen files are cloned into a plain
  * worker (gc() exposed), then each step runs over all N in that worker and the renderer's resident memory
  * is read after it and again after a forced collection (page and worker): 'slice-only' (make a 4 KiB
- * slice Blob, read nothing), 'slices4k' (read it), 'slices' (a 64 KiB one), 'whole' (read the whole
- * file), 'bitmaps' (decode, crop and resize), 'terminate' (end the worker; the next step starts a new one).
+ * slice Blob, read nothing), 'slices4k' (read it), 'slices' (a 64 KiB one), 'stream-head' (the first chunk of
+ * its stream, then cancel), 'whole' (read the whole file), 'bitmaps' (decode, crop and resize), 'terminate' (end the worker; the next step starts a new one).
  * Repeating a step shows whether memory is reused (flat) or kept (a step up per pass).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
