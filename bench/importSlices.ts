@@ -10,23 +10,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
-import { build } from 'vite';
 import { childRssMB } from './import';
-import { serveStatic } from './serve';
+import { photoPath, serveProbePage } from './probePage';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const PHOTOS = join(tmpdir(), 'infomax-bench-photos-640x480-q90-pil');
-const photoPath = (i: number) => join(PHOTOS, `photo_${String(i).padStart(5, '0')}.jpg`);
 const n = Number(process.argv[2] ?? 10000);
-const out = mkdtempSync(join(tmpdir(), 'infomax-import-probe-'));
-await build({
-  root, configFile: false, publicDir: false, logLevel: 'warn', worker: { format: 'es' },
-  build: { outDir: out, emptyOutDir: true, target: 'es2022', minify: false, rollupOptions: { input: join(root, 'bench/importProbePage.ts'), output: { entryFileNames: 'bench.js' } } },
-});
-const html = '<!doctype html><meta charset="utf-8"><input type="file" id="files" multiple><script type="module" src="./bench.js"></script>';
-const server = await serveStatic(out, { '/': html, '/index.html': html });
+const server = await serveProbePage();
 const profile = mkdtempSync(join(tmpdir(), 'infomax-probe-profile-'));
 const context = await chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--js-flags=--expose-gc'] });
 try {
@@ -45,5 +34,5 @@ try {
   }
 } finally {
   await context.close(); server.close();
-  rmSync(out, { recursive: true, force: true }); rmSync(profile, { recursive: true, force: true });
+  rmSync(profile, { recursive: true, force: true });
 }
