@@ -21,7 +21,7 @@ test('the theme follows the system until chosen, then persists across reloads; c
   test.setTimeout(300_000);
   const context = await browser.newContext({ colorScheme: 'light' });
   const page = await context.newPage();
-  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000&logEvery=1');
+  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000&logEvery=1&probeSize=16&trainCount=64&testCount=32');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');

@@ -2,7 +2,7 @@ import { expect, test, type Download } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
 test('the encoder downloads as a TF.js model and imports back; a model of another shape is refused', async ({ page }) => {
-  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000');
+  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000&probeSize=16&trainCount=64&testCount=32');
   await expect(page.getByTestId('step-once')).toBeEnabled();
   await page.getByTestId('step-once').click();
   await expect(page.getByTestId('step')).toHaveText('1');
@@ -23,7 +23,7 @@ test('the encoder downloads as a TF.js model and imports back; a model of anothe
   await expect(page.getByTestId('notice')).toContainText('Encoder weights imported');
 
   // Another width: refused, naming the mismatch.
-  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000&ndf=4');
+  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000&ndf=4&probeSize=16&trainCount=64&testCount=32');
   await expect(page.getByTestId('step-once')).toBeEnabled();
   await page.getByTestId('model-import').setInputFiles(files);
   await expect(page.getByTestId('model-error')).toContainText(/expected \[.*\], got \[/);

@@ -20,7 +20,7 @@ test('the Content-Security-Policy holds and the app runs under it', async ({ pag
   const violations = await watchCsp(page);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000');
+  await page.goto('/#preset=tiny&backend=cpu&embedEvery=1000&probeSize=16&trainCount=64&testCount=32');
   const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   expect(csp).toMatch(/default-src 'self'/);
   expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval';/); // no 'unsafe-eval', no 'unsafe-inline' scripts, no hosts

@@ -47,7 +47,7 @@ test.describe('training page', () => {
     try {
       const page = await browser.newPage();
       const base = test.info().project.use.baseURL!;
-      await page.goto(`${base}/#preset=tiny&backend=webgpu&embedEvery=1000`);
+      await page.goto(`${base}/#preset=tiny&backend=webgpu&embedEvery=1000&probeSize=16&trainCount=64&testCount=32`);
       await expect(page.getByTestId('backend')).toHaveText(/webgl/i);
       await expect(page.getByTestId('backend-notes')).toContainText(/WebGPU/);
       await page.getByTestId('step-once').click();
