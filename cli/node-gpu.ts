@@ -4,10 +4,11 @@
  * OpenGL ES backend; on a machine without a GPU driver, Chromium's SwiftShader Vulkan ICD when installed.
  */
 import { existsSync } from 'node:fs';
+import { adapterText, isSoftwareAdapter } from '../src/lib/train/calibrate';
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 
-type Adapter = { info?: Record<string, string> };
+type Adapter = { info?: Record<string, unknown> };
 type Gpu = { requestAdapter(o?: object): Promise<Adapter | null> };
 
 export interface NodeGpuOptions {
@@ -17,11 +18,6 @@ export interface NodeGpuOptions {
   dawnFlags?: string[];
 }
 
-const describe = (a: Adapter): string => {
-  const info = a.info ?? {};
-  return `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`.replace(/\s+/g, ' ').trim();
-};
-const isSoftware = (text: string) => /swiftshader|llvmpipe|softpipe|cpu/i.test(text);
 
 /**
  * Dawn's OpenGL ES backend, for GPUs whose machine has no Vulkan driver (containers that mount NVIDIA's
@@ -60,13 +56,15 @@ export async function installNodeWebGpu(opts: NodeGpuOptions): Promise<{ ok: boo
   const attempt = async (dawnBackend: 'vulkan' | 'opengles') => {
     const gpu = dawnBackend === 'vulkan' ? mod.create(flags) : openGlEs(mod, flags);
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
-    return adapter ? { gpu, adapter, dawnBackend, text: describe(adapter) } : null;
+    if (!adapter) return null;
+    const text = adapterText(adapter.info);
+    return { gpu, dawnBackend, text, software: isSoftwareAdapter({ isFallbackAdapter: adapter.info?.isFallbackAdapter === true, description: text }) };
   };
   // DAWN_BACKEND=opengles|vulkan tries only that one (the GPU bench measures the fallback with it)
   const only = process.env.DAWN_BACKEND === 'opengles' || process.env.DAWN_BACKEND === 'vulkan' ? process.env.DAWN_BACKEND : null;
   const tried = [only === 'opengles' ? null : await attempt('vulkan')];
-  if (only !== 'vulkan' && (!tried[0] || isSoftware(tried[0].text))) tried.push(await attempt('opengles'));
-  let pick = tried.find((t) => t && !isSoftware(t.text)) ?? null;
+  if (only !== 'vulkan' && (!tried[0] || tried[0].software)) tried.push(await attempt('opengles'));
+  let pick = tried.find((t) => t && !t.software) ?? null;
   if (!pick && opts.allowSoftware) {
     if (!tried[0] && !process.env.VK_ICD_FILENAMES && existsSync(SWIFTSHADER_ICD)) {
       process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
@@ -81,5 +79,5 @@ export async function installNodeWebGpu(opts: NodeGpuOptions): Promise<{ ok: boo
   Object.assign(globalThis, mod.globals);
   Object.defineProperty(globalThis, 'navigator', { value: { ...(globalThis.navigator ?? {}), gpu: pick.gpu }, configurable: true, writable: true });
   const note = `${pick.text} (Dawn ${pick.dawnBackend === 'vulkan' ? 'Vulkan' : 'OpenGL ES, compatibility'})`;
-  return { ok: true, note, software: isSoftware(pick.text), dawnBackend: pick.dawnBackend };
+  return { ok: true, note, software: pick.software, dawnBackend: pick.dawnBackend };
 }

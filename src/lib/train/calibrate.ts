@@ -85,6 +85,13 @@ export const TARGET_STEPS_PER_SEC = 3;
 export const BUDGET_MS = 20_000;
 
 /** True for an adapter that does the GPU's work on the CPU. */
+/** An adapter's vendor, architecture, device and description, each once, for the page and the logs. */
+export function adapterText(info: Record<string, unknown> | undefined): string {
+  if (!info) return 'unknown adapter';
+  const parts = ['vendor', 'architecture', 'device', 'description'].map((k) => info[k]).filter((s): s is string => typeof s === 'string' && s.length > 0);
+  return parts.length ? [...new Set(parts)].join(' · ') : 'unknown adapter';
+}
+
 export function isSoftwareAdapter(info: { isFallbackAdapter?: boolean; description?: string }): boolean {
   if (info.isFallbackAdapter) return true;
   return /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render/i.test(info.description ?? '');

@@ -9,17 +9,11 @@ import type { Backend, Config } from '../config';
 import type { Dataset } from '../data/dataset';
 import { TrainingRun } from './loop';
 import { disposeStepCaches } from './step';
-import { SIZE_KEYS, applyChoice, cacheKey, calibrate, fromCache, isSoftwareAdapter, type BackendName, type Candidate, type Choice, type Rung } from './calibrate';
+import { SIZE_KEYS, adapterText, applyChoice, cacheKey, calibrate, fromCache, isSoftwareAdapter, type BackendName, type Candidate, type Choice, type Rung } from './calibrate';
 import type { Checkpoint } from './checkpoint';
 
 type AdapterLike = { isFallbackAdapter?: boolean; info?: Record<string, unknown>; requestAdapterInfo?: () => Promise<Record<string, unknown>> };
 type GpuLike = { requestAdapter(opts?: object): Promise<AdapterLike | null> };
-
-function adapterText(info: Record<string, unknown> | undefined): string {
-  if (!info) return 'unknown adapter';
-  const parts = ['vendor', 'architecture', 'device', 'description'].map((k) => info[k]).filter((s): s is string => typeof s === 'string' && s.length > 0);
-  return parts.length ? [...new Set(parts)].join(' · ') : 'unknown adapter';
-}
 
 async function webgpuCandidate(): Promise<Candidate | null> {
   const g = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
