@@ -3,9 +3,9 @@
 #   node.xz          this machine's node binary, stripped and xz-compressed
 #   bench.mjs        esbuild bundle of bench/gpu/entry.ts (bench/train.ts + tfjs + the app's training core)
 #   node_modules/webgpu/{index.js,package.json,dist/linux-x64/dawn.node}   Dawn for Node
-#   lib/libvulkan.so.1   the Vulkan loader, used only where the machine has none (when this machine has one)
-#   egl/libEGL.so.1, libGLdispatch.so.0   the GLVND EGL loader, for Dawn's OpenGL ES backend where the
-#                        machine has NVIDIA's EGL driver but no loader
+#   lib/libvulkan.so.1   the Vulkan loader (this machine's, else Debian's libvulkan1), used where the machine has none
+#   egl/libEGL.so.1, libGLdispatch.so.0   GLVND, where the machine has none: NVIDIA's Vulkan driver needs its
+#                        libGLdispatch, and Dawn's OpenGL ES backend its EGL loader (NVIDIA's EGL driver)
 # Then: bash bench/gpu/run.sh  (there), results in $OUT/gpu.json.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
