@@ -6,8 +6,8 @@
  * in flight, in the same browser.
  */
 import { defaultConcurrency } from '../src/lib/data/importer';
-import { answerNeed, folderJob, type FromImportWorker } from '../src/lib/data/importProtocol';
 import { deleteDataset, newId } from '../src/lib/data/store';
+import { importThroughWorker } from './importWorkerRun';
 
 export interface PageResult {
   images: number;
@@ -89,20 +89,10 @@ async function decodeOnly(files: File[], k: number): Promise<number> {
 }
 
 async function importOnce(files: File[], size: number, concurrency?: number): Promise<{ perSec: number; imported: number; skipped: number }> {
-  const w = new Worker(new URL('../src/lib/worker/import.worker.ts', import.meta.url), { type: 'module' });
   const id = newId('bench');
   const t0 = performance.now();
-  // the app's protocol (importJob.svelte.ts): paths and sizes first, File handles as the worker asks for them
-  const picked = files.map((file) => ({ path: `bench/${file.name}`, file }));
-  const out = await new Promise<FromImportWorker>((res) => {
-    w.onmessage = (ev: MessageEvent<FromImportWorker>) => {
-      if (ev.data.type === 'need') w.postMessage(answerNeed(picked, ev.data));
-      else if (ev.data.type !== 'progress') res(ev.data);
-    };
-    w.postMessage(folderJob(picked, { jobId: 1, id, size, seed: 1, concurrency }));
-  });
+  const out = await importThroughWorker(files.map((file) => ({ path: `bench/${file.name}`, file })), { jobId: 1, id, size, seed: 1, concurrency });
   const sec = (performance.now() - t0) / 1000;
-  w.terminate();
   if (out.type !== 'done') throw new Error(`import failed: ${JSON.stringify(out)}`);
   await deleteDataset(id);
   return { perSec: files.length / sec, imported: out.manifest.train + out.manifest.test, skipped: out.manifest.skipped.length };

@@ -4,8 +4,8 @@
  * split into the file selection, the File handles sent to the worker, the header reads, the IndexedDB
  * chunk writes and the decoding. The worker below is a plain script with gc() exposed (--expose-gc).
  */
-import { answerNeed, folderJob, type FromImportWorker } from '../src/lib/data/importProtocol';
 import { DatasetWriter, deleteDataset, newId } from '../src/lib/data/store';
+import { importThroughWorker } from './importWorkerRun';
 
 const PROBE = `
 let files = [];
@@ -74,19 +74,10 @@ async function probe(name: string, opts: { n?: number; chunks?: number; gc?: boo
   }
   if (name === 'import') {
     // the real import worker on the first n chosen files
-    const w = new Worker(new URL('../src/lib/worker/import.worker.ts', import.meta.url), { type: 'module' });
     const id = newId('probe');
     const t0 = performance.now();
-    const picked = files.slice(0, opts.n).map((file) => ({ path: `p/${file.name}`, file }));
-    const res = await new Promise<{ type: string }>((r) => {
-      w.onmessage = (ev: MessageEvent<FromImportWorker>) => {
-        if (ev.data.type === 'need') w.postMessage(answerNeed(picked, ev.data));
-        else if (ev.data.type !== 'progress') r(ev.data);
-      };
-      w.postMessage(folderJob(picked, { jobId: 1, id, size: 64, seed: 1 }));
-    });
+    const res = await importThroughWorker(files.slice(0, opts.n).map((file) => ({ path: `p/${file.name}`, file })), { jobId: 1, id, size: 64, seed: 1 });
     console.log(`probe:import ${res.type} ${(((opts.n ?? 0) / (performance.now() - t0)) * 1000).toFixed(1)} images/s`);
-    w.terminate();
     (globalThis as unknown as { lastProbeId: string }).lastProbeId = id;
     return;
   }
